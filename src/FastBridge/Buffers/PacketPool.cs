@@ -1,0 +1,176 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using FastBridge.Rings;
+
+namespace FastBridge.Buffers;
+
+/// <summary>
+/// Preallocated frame buffers in two size classes, handed out as <see cref="Packet"/> indices.
+/// </summary>
+/// <remarks>
+/// Design: one native slab per class, allocated once and never moved, so buffers can go straight to system calls
+/// (Snabb's packet freelist, VPP's buffer indices). Small buffers (<see cref="SmallBufferSize"/>) hold every frame of
+/// an ordinary MTU; a few large ones (<see cref="LargeBufferSize"/>) hold frames up to 64 KiB (jumbo frames and, later,
+/// GSO super-frames), so the pool does not reserve 64 KiB per frame. Index i below the small count is small, else
+/// large. Each buffer has a length and a reference count in flat arrays; a flood to N ports sets the count to N instead
+/// of copying the frame N times.
+/// Thread-safety: renting and releasing are lock-free (an MPMC free list per class), from any thread. A buffer's
+/// length is written only by its single owner before it is shared.
+/// Performance: no allocation after construction; one CAS to rent, one interlocked decrement and one CAS to release.
+/// </remarks>
+public sealed unsafe class PacketPool : IDisposable
+{
+    /// <summary>Bytes of a small buffer: a 1500-byte MTU frame with two VLAN tags and a virtio-net header fits.</summary>
+    public const int SmallBufferSize = 2048;
+
+    /// <summary>Longest frame the switch accepts (64 KiB); longer ones are dropped as oversize.</summary>
+    public const int MaxFrameLength = 65536;
+
+    /// <summary>Bytes of a large buffer: <see cref="MaxFrameLength"/> plus room for headers added in front.</summary>
+    public const int LargeBufferSize = MaxFrameLength + 256;
+
+    private readonly byte* _small;
+    private readonly byte* _large;
+    private readonly int _smallCount;
+    private readonly int _largeCount;
+    private readonly int[] _length;
+    private readonly int[] _refCount;
+    private readonly MpmcIndexQueue _freeSmall;
+    private readonly MpmcIndexQueue _freeLarge;
+    private int _disposed;
+
+    public PacketPool(int smallCount = 16384, int largeCount = 64)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(smallCount, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(largeCount, 0);
+        _smallCount = smallCount;
+        _largeCount = largeCount;
+        _small = (byte*)NativeMemory.AlignedAlloc((nuint)smallCount * SmallBufferSize, 4096);
+        _large = largeCount > 0 ? (byte*)NativeMemory.AlignedAlloc((nuint)largeCount * LargeBufferSize, 4096) : null;
+        _length = new int[smallCount + largeCount];
+        _refCount = new int[smallCount + largeCount];
+        _freeSmall = new MpmcIndexQueue((int)BitOperations.RoundUpToPowerOf2((uint)smallCount));
+        _freeLarge = new MpmcIndexQueue((int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, largeCount)));
+        for (int i = 0; i < smallCount; i++)
+        {
+            _freeSmall.TryEnqueue(i);
+        }
+
+        for (int i = 0; i < largeCount; i++)
+        {
+            _freeLarge.TryEnqueue(smallCount + i);
+        }
+    }
+
+    public int SmallCount => _smallCount;
+
+    public int LargeCount => _largeCount;
+
+    /// <summary>Buffers of each class not rented right now.</summary>
+    public int SmallAvailable => _freeSmall.Count;
+
+    public int LargeAvailable => _freeLarge.Count;
+
+    /// <summary>Rents a buffer that holds at least <paramref name="minCapacity"/> bytes, with one reference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryRent(int minCapacity, out Packet packet)
+    {
+        int index;
+        bool ok = minCapacity <= SmallBufferSize
+            ? _freeSmall.TryDequeue(out index)
+            : minCapacity <= LargeBufferSize ? _freeLarge.TryDequeue(out index) : Fail(out index);
+        if (!ok)
+        {
+            packet = default;
+            return false;
+        }
+
+        _refCount[index] = 1;
+        _length[index] = 0;
+        packet = new Packet(this, index);
+        return true;
+    }
+
+    /// <summary>Rents a small buffer and copies <paramref name="frame"/> into it (a large one when it does not fit).</summary>
+    public bool TryRentCopy(ReadOnlySpan<byte> frame, out Packet packet)
+    {
+        if (!TryRent(frame.Length, out packet))
+        {
+            return false;
+        }
+
+        frame.CopyTo(packet.Buffer);
+        packet.SetLength(frame.Length);
+        return true;
+    }
+
+    private static bool Fail(out int index)
+    {
+        index = -1;
+        return false;
+    }
+
+    internal int CapacityOf(int index) => index < _smallCount ? SmallBufferSize : LargeBufferSize;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int LengthOf(int index) => _length[index];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SetLength(int index, int length)
+    {
+        if ((uint)length > (uint)CapacityOf(index))
+        {
+            ThrowHelper.ThrowLengthOutOfRange(length);
+        }
+
+        _length[index] = length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal byte* PointerOf(int index) => index < _smallCount
+        ? _small + ((nint)index * SmallBufferSize)
+        : _large + ((nint)(index - _smallCount) * LargeBufferSize);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Span<byte> SpanOf(int index, int length) => new(PointerOf(index), length);
+
+    internal Packet FromIndex(int index) => new(this, index);
+
+    internal int RefCountOf(int index) => Volatile.Read(ref _refCount[index]);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void AddRef(int index, int count) => Interlocked.Add(ref _refCount[index], count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Release(int index)
+    {
+        int left = Interlocked.Decrement(ref _refCount[index]);
+        if (left == 0)
+        {
+            bool returned = index < _smallCount ? _freeSmall.TryEnqueue(index) : _freeLarge.TryEnqueue(index);
+            if (!returned)
+            {
+                ThrowHelper.FailFast("packet pool free list overflow: a buffer was released twice");
+            }
+        }
+        else if (left < 0)
+        {
+            ThrowHelper.FailFast("packet released more often than referenced");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        NativeMemory.AlignedFree(_small);
+        if (_large != null)
+        {
+            NativeMemory.AlignedFree(_large);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+namespace FastBridge.Diagnostics;
+
+/// <summary>
+/// Why a frame (or one copy of a flooded frame) was not delivered. Every received frame ends either delivered or
+/// under exactly one ingress reason; every copy handed to an output port ends transmitted or under one egress reason.
+/// </summary>
+public enum DropReason : byte
+{
+    /// <summary>Not dropped.</summary>
+    None = 0,
+
+    // ---- ingress: the frame as a whole ----
+
+    /// <summary>Shorter than an Ethernet header (14 bytes).</summary>
+    Runt,
+
+    /// <summary>An 802.1Q/802.1ad TPID with no room for the tag and the EtherType after it.</summary>
+    TruncatedTag,
+
+    /// <summary>Source MAC is multicast, broadcast or all-zero (the Linux bridge drops these too).</summary>
+    InvalidSource,
+
+    /// <summary>Longer than <see cref="Buffers.PacketPool.MaxFrameLength"/>.</summary>
+    Oversize,
+
+    /// <summary>Known unicast whose destination sits on the ingress port: filtered, as a hub-facing bridge does.</summary>
+    SamePort,
+
+    /// <summary>To flood, but no other port is up.</summary>
+    NoOutput,
+
+    // ---- egress: one copy towards one output port ----
+
+    /// <summary>The output port's ring was full: the port is slower than its offered load.</summary>
+    RingFull,
+
+    /// <summary>The output port is down or gone.</summary>
+    PortDown,
+
+    /// <summary>The output port's device refused the frame for another reason.</summary>
+    TxError,
+}
+
+internal static class DropReasons
+{
+    public const int Count = (int)DropReason.TxError + 1;
+
+    public static bool IsIngress(DropReason reason) => reason is >= DropReason.Runt and <= DropReason.NoOutput;
+
+    public static string Name(DropReason reason) => reason switch
+    {
+        DropReason.None => "none",
+        DropReason.Runt => "runt",
+        DropReason.TruncatedTag => "truncated-tag",
+        DropReason.InvalidSource => "invalid-source",
+        DropReason.Oversize => "oversize",
+        DropReason.SamePort => "same-port",
+        DropReason.NoOutput => "no-output",
+        DropReason.RingFull => "ring-full",
+        DropReason.PortDown => "port-down",
+        DropReason.TxError => "tx-error",
+        _ => "unknown",
+    };
+}

@@ -1,0 +1,97 @@
+using FastBridge.Buffers;
+using FastBridge.Diagnostics;
+
+namespace FastBridge.Ports;
+
+/// <summary>
+/// One attachment point of the switch: frames come in through <see cref="Receive"/> and go out through
+/// <see cref="Transmit"/>. Subclass it for a new kind of port (TAP, in-memory, or one of an embedding program).
+/// </summary>
+/// <remarks>
+/// Design: the engine alone drives a port, always from the one worker thread that owns it, in bursts: a port never
+/// sees two of its methods run at once, so implementations need no locks. Frames live in the engine's
+/// <see cref="PacketPool"/>; a port fills rented buffers on receive and reads them on transmit, so the interface forces
+/// no copy and no allocation (OVS's netdev_class rxq_recv / send in batches, the same shape).
+/// A port waits for input either through a file descriptor (<see cref="PollFd"/>, put into the worker's epoll set) or,
+/// when it has none, by calling <see cref="RequestPoll"/> when frames become ready.
+/// Faults: a port reports them with <see cref="SetState"/>; the engine logs the change off the dataplane, stops flooding
+/// to a gone port and forgets the MACs learned on it. Ports never throw from the frame path.
+/// </remarks>
+public abstract class Port : IDisposable
+{
+    private volatile PortState _state;
+    private volatile string? _stateReason;
+    private volatile Action? _wake;
+    private int _stateVersion;
+
+    protected Port(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Name = name;
+    }
+
+    /// <summary>The port's name, unique within a bridge.</summary>
+    public string Name { get; }
+
+    /// <summary>Number the bridge gave the port; -1 before it is added.</summary>
+    public int Id { get; internal set; } = -1;
+
+    public PortState State => _state;
+
+    /// <summary>Why the port is not <see cref="PortState.Up"/> (or why it last changed state).</summary>
+    public string? StateReason => _stateReason;
+
+    internal int StateVersion => Volatile.Read(ref _stateVersion);
+
+    /// <summary>
+    /// File descriptor that becomes readable when frames are waiting, or -1 when the port signals with
+    /// <see cref="RequestPoll"/> instead.
+    /// </summary>
+    protected internal virtual int PollFd => -1;
+
+    /// <summary>
+    /// Receives up to <c>burst.Length</c> frames into buffers rented from <paramref name="pool"/>; returns how many.
+    /// Returns 0 when nothing is waiting; never blocks.
+    /// </summary>
+    protected internal abstract int Receive(PacketPool pool, Span<Packet> burst);
+
+    /// <summary>
+    /// Transmits <paramref name="frames"/> in order. For each frame, sets <c>outcome[i]</c> to
+    /// <see cref="DropReason.None"/> when it left the port, else to why it did not. The engine releases every frame after
+    /// the call; a port that keeps one (to send later) calls <see cref="Packet.AddRef"/> on it first.
+    /// </summary>
+    protected internal abstract void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome);
+
+    /// <summary>Called by the engine when the port joins a bridge; <paramref name="wake"/> makes its worker poll it.</summary>
+    internal void Attach(Action wake) => _wake = wake;
+
+    internal void Detach() => _wake = null;
+
+    /// <summary>Tells the owning worker that frames are waiting (for ports without a <see cref="PollFd"/>).</summary>
+    protected void RequestPoll() => _wake?.Invoke();
+
+    /// <summary>Records a state change; cheap and allocation-free when the state does not change.</summary>
+    protected void SetState(PortState state, string? reason)
+    {
+        if (_state == state || _state == PortState.Gone)
+        {
+            return;
+        }
+
+        _stateReason = reason;
+        _state = state;
+        Interlocked.Increment(ref _stateVersion);
+    }
+
+    public override string ToString() => $"{Name} ({_state})";
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}

@@ -1,0 +1,15 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace FastBridge;
+
+/// <summary>Throws and fails off the hot path, so callers stay small enough to inline.</summary>
+internal static class ThrowHelper
+{
+    [DoesNotReturn]
+    public static void ThrowLengthOutOfRange(int length) =>
+        throw new ArgumentOutOfRangeException(nameof(length), length, "Frame length exceeds the buffer.");
+
+    /// <summary>A broken dataplane invariant: continuing would corrupt frames, so stop the process (as the runtime's socket engine does).</summary>
+    [DoesNotReturn]
+    public static void FailFast(string message) => Environment.FailFast("FastBridge dataplane invariant broken: " + message);
+}
