@@ -9,7 +9,11 @@ public static partial class FrameParser
     /// The portable path: two masked 8-byte loads for the addresses, scalar compares for class and validity. Used
     /// when <see cref="System.Runtime.Intrinsics.Vector128"/> is not accelerated and for frames shorter than 16 bytes.
     /// </summary>
-    internal static void ParseScalar(ReadOnlySpan<byte> frame, out FrameInfo info)
+    internal static void ParseScalar(ReadOnlySpan<byte> frame, out FrameInfo info) => ParseScalarInline(frame, out info);
+
+    /// <summary><see cref="ParseScalar"/> inlined into the burst loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ParseScalarInline(ReadOnlySpan<byte> frame, out FrameInfo info)
     {
         int length = frame.Length;
         if ((uint)length < HeaderLength)

@@ -12,7 +12,11 @@ public static partial class FrameParser
     /// type is broadcast and compared with the three TPIDs at once. Falls back to <see cref="ParseScalar"/> for frames
     /// shorter than 16 bytes; results are bit-identical to it. Correct (if slow) without hardware acceleration too.
     /// </summary>
-    internal static void ParseVector128(ReadOnlySpan<byte> frame, out FrameInfo info)
+    internal static void ParseVector128(ReadOnlySpan<byte> frame, out FrameInfo info) => ParseVector128Inline(frame, out info);
+
+    /// <summary><see cref="ParseVector128"/> inlined into the burst loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ParseVector128Inline(ReadOnlySpan<byte> frame, out FrameInfo info)
     {
         int length = frame.Length;
         if ((uint)length < (uint)Vector128<byte>.Count)
