@@ -3,10 +3,11 @@ using System.Runtime.InteropServices;
 namespace FastBridge.Interop;
 
 /// <summary>
-/// socket, and the interface ioctls that need one (any socket of the namespace works as a handle for them).
+/// socket and socketpair, and the interface ioctls that need one (any socket of the namespace works as a handle for them).
 /// </summary>
-internal static partial class Libc
+internal static unsafe partial class Libc
 {
+    public const int AF_UNIX = 1;
     public const int AF_INET = 2;
     public const int SOCK_DGRAM = 2;
     public const int SOCK_CLOEXEC = 0x80000;
@@ -25,4 +26,8 @@ internal static partial class Libc
 
     [LibraryImport(LibraryName, EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
+
+    /// <summary>Two connected sockets in <paramref name="fds"/>[0] and [1].</summary>
+    [LibraryImport(LibraryName, EntryPoint = "socketpair", SetLastError = true)]
+    public static partial int SocketPair(int domain, int type, int protocol, int* fds);
 }

@@ -106,6 +106,21 @@ public sealed unsafe partial class TapPort
         return new TapPort(name ?? deviceName, deviceName, new FileDescriptor(fd, ownsFd), createdDevice: false);
     }
 
+    /// <summary>
+    /// Wraps an fd that, like a TAP fd, gives one whole frame per read and takes one per write, without checking that
+    /// it is a TAP. For tests: a datagram socketpair stands in for a TAP where the kernel cannot be made to produce a
+    /// frame (a frame over 64 KiB: a TAP's MTU stops at 65521).
+    /// </summary>
+    internal static TapPort WrapUnchecked(int fd, string name, bool ownsFd)
+    {
+        if (Syscall.SetNonBlocking(fd, out int errno) < 0)
+        {
+            throw new TapException($"cannot make fd {fd} non-blocking: {Errno.Describe(errno)}", errno, name);
+        }
+
+        return new TapPort(name, name, new FileDescriptor(fd, ownsFd), createdDevice: false);
+    }
+
     /// <summary>What this kernel's TUN/TAP driver supports (TUNGETFEATURES on a fresh /dev/net/tun fd; no privilege needed).</summary>
     /// <exception cref="TapException">/dev/net/tun cannot be opened.</exception>
     public static TapFeatures QueryFeatures()
