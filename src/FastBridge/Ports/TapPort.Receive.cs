@@ -63,6 +63,9 @@ public sealed unsafe partial class TapPort
                 continue;
             }
 
+            // A frame longer than both pieces would come back truncated to their size (tun copies what fits, returns
+            // the copied length and discards the rest), which is over the limit too. A TAP without a virtio-net header
+            // never carries more than 65535 bytes (its MTU stops at 65521), so this guards later vnet/GSO paths.
             if (length > PacketPool.MaxFrameLength)
             {
                 head.Release();
