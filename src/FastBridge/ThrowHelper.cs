@@ -9,6 +9,14 @@ internal static class ThrowHelper
     public static void ThrowLengthOutOfRange(int length) =>
         throw new ArgumentOutOfRangeException(nameof(length), length, "Frame length exceeds the buffer.");
 
+    [DoesNotReturn]
+    public static void ThrowIndexOutOfRange() => throw new IndexOutOfRangeException();
+
+    /// <summary>A system call failed where no caller can recover (a bug or a broken descriptor), off the frame path.</summary>
+    [DoesNotReturn]
+    public static void ThrowIOException(string operation, int errno) =>
+        throw new IOException($"{operation} failed: {Interop.Errno.Describe(errno)}");
+
     /// <summary>A broken dataplane invariant: continuing would corrupt frames, so stop the process (as the runtime's socket engine does).</summary>
     [DoesNotReturn]
     public static void FailFast(string message) => Environment.FailFast("FastBridge dataplane invariant broken: " + message);

@@ -1,0 +1,121 @@
+using System.Runtime.CompilerServices;
+using FastBridge.Buffers;
+using FastBridge.Interop;
+
+namespace FastBridge.Ports;
+
+/// <summary>
+/// A port on a Linux TAP device: frames the kernel sends out of the interface are received, frames transmitted are
+/// handed to the kernel as if they arrived on it. Create one with <see cref="Open"/> or <see cref="Adopt"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Design: one non-blocking fd (IFF_TAP | IFF_NO_PI), so one read() is one whole frame and one write() sends one.
+/// <see cref="Receive"/> reads until EAGAIN or the burst is full, each frame with readv into two pieces: a small pool
+/// buffer and, behind it, a large pool buffer the port keeps rented (from its byte 2048 on). An ordinary frame stays in
+/// the small buffer; a jumbo frame's first 2048 bytes are copied to the front of the large buffer, which then holds the
+/// whole frame, and a new large buffer is rented for the next read. So a burst of ordinary frames costs one syscall and
+/// no copy each, and a jumbo frame costs one extra 2 KiB copy, while the pool reserves 64 KiB only for the few large
+/// buffers. When no large buffer is available the second piece is a scratch buffer of the port's own: the read still
+/// takes the frame off the kernel queue, but a frame that spilled there is dropped and counted
+/// (<see cref="RxNoLargeBuffer"/>), as is a frame longer than <see cref="PacketPool.MaxFrameLength"/>
+/// (<see cref="RxOversize"/>). When the pool has no small buffer the port stops reading: the frames wait in the kernel
+/// queue, and when that fills the kernel drops and counts them (tx_dropped of the interface).
+/// <see cref="Transmit"/> is one write() per frame; the loop is the place for a writev- or io_uring-batched path later.
+/// </para>
+/// <para>
+/// Faults become states, never exceptions: EIO on write means the interface was set down (<see cref="PortState.LinkDown"/>,
+/// the rest of that burst is not tried; the next burst tries again and the first frame that goes through, or the first
+/// frame received, sets the port <see cref="PortState.Up"/> again). EBADFD (and EBADF, ENODEV, ENXIO) means the
+/// device was deleted: <see cref="PortState.Gone"/>, after which the port makes no syscalls at all. The state reasons
+/// are constant strings, so a state change on the frame path builds nothing.
+/// </para>
+/// <para>
+/// Lifetime: a device the port created (<see cref="CreatedDevice"/>) is not persistent and disappears with the port's
+/// fd, in whichever namespace its kernel side is by then; a device it attached to, or adopted, is left alone.
+/// </para>
+/// <para>
+/// Thread-safety: as every <see cref="Port"/>, driven by one worker thread; <see cref="Receive"/> and
+/// <see cref="Transmit"/> are never called concurrently, and the owner stops driving the port before disposing it.
+/// The counters are written by that thread only and may be read from any thread.
+/// </para>
+/// <para>
+/// Performance: no allocation, no exception and no logging on the frame path; errno goes through
+/// <see cref="Syscall"/>, which retries EINTR. The raw fd number is cached so the frame path does not touch the
+/// SafeHandle's reference count per call; after <see cref="Port.Dispose()"/> the state is Gone, so the cached number
+/// (which the kernel may reuse) is never used again.
+/// </para>
+/// </remarks>
+public sealed unsafe partial class TapPort : Port
+{
+    private const string ReasonDisposed = "port disposed";
+
+    private readonly FileDescriptor _fd;
+    private readonly int _fdNumber;
+
+    /// <summary>Second readv piece when no large buffer is rented: pinned (POH), so its address never changes.</summary>
+    private readonly byte[] _scratch;
+    private readonly byte* _scratchPointer;
+
+    /// <summary>The large buffer the next read spills into, rented ahead from <see cref="_largePool"/>; IsNull when none.</summary>
+    private Packet _large;
+    private PacketPool? _largePool;
+
+    private long _rxOversize;
+    private long _rxNoLargeBuffer;
+    private long _rxErrors;
+    private int _disposed;
+
+    private TapPort(string name, string deviceName, FileDescriptor fd, bool createdDevice)
+        : base(name)
+    {
+        _fd = fd;
+        _fdNumber = fd.Value;
+        DeviceName = deviceName;
+        CreatedDevice = createdDevice;
+        _scratch = GC.AllocateUninitializedArray<byte>(ScratchSize, pinned: true);
+        _scratchPointer = (byte*)Unsafe.AsPointer(ref _scratch[0]);
+    }
+
+    /// <summary>Bytes of the scratch piece: with the small buffer in front, a frame of any possible length fits.</summary>
+    internal const int ScratchSize = PacketPool.MaxFrameLength;
+
+    /// <summary>The kernel's name of the interface, as it was when the port opened it.</summary>
+    public string DeviceName { get; }
+
+    /// <summary>True when <see cref="Open"/> created the device (it goes away with the port), false when it attached to an existing one.</summary>
+    public bool CreatedDevice { get; }
+
+    protected internal override int PollFd => Volatile.Read(ref _disposed) == 0 ? _fdNumber : -1;
+
+    /// <summary>
+    /// Frames received longer than <see cref="PacketPool.MaxFrameLength"/>, read off the kernel queue and dropped. The
+    /// engine adds them to its <see cref="Diagnostics.DropReason.Oversize"/> count (the frames never reach it).
+    /// </summary>
+    internal long RxOversize => Volatile.Read(ref _rxOversize);
+
+    /// <summary>Frames longer than a small buffer received while no large buffer was available: dropped.</summary>
+    internal long RxNoLargeBuffer => Volatile.Read(ref _rxNoLargeBuffer);
+
+    /// <summary>Reads that failed with an unexpected errno (not EAGAIN, not a deleted device).</summary>
+    internal long RxErrors => Volatile.Read(ref _rxErrors);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        SetState(PortState.Gone, ReasonDisposed);
+        if (disposing && !_large.IsNull)
+        {
+            _large.Release();
+            _large = default;
+            _largePool = null;
+        }
+
+        _fd.Dispose();
+        base.Dispose(disposing);
+    }
+}
