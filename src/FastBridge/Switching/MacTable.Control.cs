@@ -234,6 +234,32 @@ public sealed partial class MacTable
         return live;
     }
 
+    /// <summary>
+    /// Test hook: plants a second copy of a station at the end of its probe chain, as the duplicate race in the
+    /// remarks would, so tests can check that lookups use the first copy and <see cref="Sweep"/> repairs it.
+    /// </summary>
+    internal void AddDuplicateForTests(MacAddress mac, ushort vlan, int port, bool isStatic)
+    {
+        ulong key = MakeKey(mac.Value, vlan);
+        lock (_controlLock)
+        {
+            Store store = _store;
+            if (!store.TryReserve())
+            {
+                throw new InvalidOperationException("The table is full.");
+            }
+
+            int i = store.Home(key);
+            while (Volatile.Read(ref store.Slots[i].Key) != EmptyKey)
+            {
+                i = (i + 1) & store.Mask;
+            }
+
+            store.Slots[i].Key = key;
+            Volatile.Write(ref store.Slots[i].Value, MakeValue(port, Volatile.Read(ref _now), isStatic));
+        }
+    }
+
     /// <summary>Replaces the value of a live entry; caller holds the lock, so the key cannot change under it.</summary>
     private static void Overwrite(ref Slot slot, ulong value)
     {
