@@ -12,9 +12,10 @@ namespace FastBridge.Switching;
 /// <b>Design.</b> Keys and values are machine words, as in VPP's L2 FIB. The key is
 /// <c>mac | vlan &lt;&lt; 48 | 1 &lt;&lt; 63</c>, so a live key is never <c>0</c> (an empty slot) nor <c>1</c> (a
 /// tombstone). The value packs the port (bits 0-15), a static flag (bit 16), a valid flag (bit 17, so a published
-/// value is never <c>0</c>) and a 32-bit coarse age stamp in seconds (bits 32-63). Slots are {key, value} pairs in a
-/// power-of-two array at least twice <see cref="Capacity"/> (load at most 0.5), probed linearly from a Fibonacci hash
-/// of the key. Deletion leaves a tombstone that inserts reuse; empty slots never come back in a given array, which
+/// value is never <c>0</c>; <c>0</c> means "being published or removed"), zero bits 18-31, and a 32-bit coarse age
+/// stamp in seconds since the table was created (bits 32-63, wrapping after 136 years). Slots are {key, value}
+/// pairs in a power-of-two array at least twice <see cref="Capacity"/> (load at most 0.5), probed linearly from a
+/// Fibonacci hash of the key. Deletion leaves a tombstone that inserts reuse; empty slots never come back in a given array, which
 /// keeps every probe chain intact. When tombstones pass a quarter of the slots, or the capacity changes, the live
 /// entries are copied into a fresh array that is swapped in with one reference write (Snabb swaps whole tables the
 /// same way). Aging follows OVS: the dataplane only stamps coarse seconds that <see cref="Tick"/> advances, and
