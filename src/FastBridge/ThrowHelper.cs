@@ -17,6 +17,10 @@ internal static class ThrowHelper
     public static void ThrowIOException(string operation, int errno) =>
         throw new IOException($"{operation} failed: {Interop.Errno.Describe(errno)}");
 
+    [DoesNotReturn]
+    public static void ThrowPortOutOfRange(int port) =>
+        throw new ArgumentOutOfRangeException(nameof(port), port, "A port number is 0..65535.");
+
     /// <summary>A broken dataplane invariant: continuing would corrupt frames, so stop the process (as the runtime's socket engine does).</summary>
     [DoesNotReturn]
     public static void FailFast(string message) => Environment.FailFast("FastBridge dataplane invariant broken: " + message);
