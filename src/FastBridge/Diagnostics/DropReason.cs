@@ -23,6 +23,9 @@ public enum DropReason : byte
     /// <summary>Longer than <see cref="Buffers.PacketPool.MaxFrameLength"/>.</summary>
     Oversize,
 
+    /// <summary>The pool had no buffer large enough (jumbo frames beyond the large buffers in flight).</summary>
+    NoBuffer,
+
     /// <summary>Known unicast whose destination sits on the ingress port: filtered, as a hub-facing bridge does.</summary>
     SamePort,
 
@@ -54,6 +57,7 @@ internal static class DropReasons
         DropReason.TruncatedTag => "truncated-tag",
         DropReason.InvalidSource => "invalid-source",
         DropReason.Oversize => "oversize",
+        DropReason.NoBuffer => "no-buffer",
         DropReason.SamePort => "same-port",
         DropReason.NoOutput => "no-output",
         DropReason.RingFull => "ring-full",

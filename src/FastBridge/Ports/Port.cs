@@ -43,6 +43,15 @@ public abstract class Port : IDisposable
 
     internal int StateVersion => Volatile.Read(ref _stateVersion);
 
+    /// <summary>Frames the port itself received and discarded (e.g. oversize), by reason; written by the owning worker.</summary>
+    internal long[] ReceiveDrops { get; } = new long[DropReasons.Count];
+
+    /// <summary>
+    /// Counts a frame the port took off its device but could not hand to the switch (too long for any buffer, say).
+    /// It shows as received and dropped under <paramref name="reason"/>, so the port's accounting still balances.
+    /// </summary>
+    protected void CountReceiveDrop(DropReason reason) => ReceiveDrops[(int)reason]++;
+
     /// <summary>
     /// File descriptor that becomes readable when frames are waiting, or -1 when the port signals with
     /// <see cref="RequestPoll"/> instead.
@@ -62,8 +71,15 @@ public abstract class Port : IDisposable
     /// </summary>
     protected internal abstract void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome);
 
+    /// <summary>The frame buffers of the bridge the port belongs to; null before it is added.</summary>
+    protected PacketPool? Pool { get; private set; }
+
     /// <summary>Called by the engine when the port joins a bridge; <paramref name="wake"/> makes its worker poll it.</summary>
-    internal void Attach(Action wake) => _wake = wake;
+    internal void Attach(PacketPool pool, Action wake)
+    {
+        Pool = pool;
+        _wake = wake;
+    }
 
     internal void Detach() => _wake = null;
 

@@ -204,7 +204,7 @@ public sealed unsafe partial class TapPort
     {
         Errno.ENOENT => $"{Tun.DevicePath} does not exist (TUN/TAP driver not available)",
         Errno.ENODEV or Errno.ENXIO => $"{Tun.DevicePath} exists but the TUN/TAP driver is not loaded (modprobe tun)",
-        Errno.EPERM or Errno.EACCES => $"cannot open {Tun.DevicePath}: permission denied (needs read-write access to it; run as root or change its permissions)",
+        Errno.EPERM or Errno.EACCES => $"cannot open {Tun.DevicePath}: permission denied (TAP devices need root, or CAP_NET_ADMIN and read-write access to {Tun.DevicePath})",
         _ => $"cannot open {Tun.DevicePath}: {Errno.Describe(errno)}",
     };
 

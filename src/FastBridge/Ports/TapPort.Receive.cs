@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FastBridge.Buffers;
+using FastBridge.Diagnostics;
 using FastBridge.Interop;
 
 namespace FastBridge.Ports;
@@ -70,6 +71,7 @@ public sealed unsafe partial class TapPort
             {
                 head.Release();
                 _rxOversize++;
+                CountReceiveDrop(DropReason.Oversize);
                 continue;
             }
 
@@ -77,6 +79,7 @@ public sealed unsafe partial class TapPort
             {
                 head.Release();
                 _rxNoLargeBuffer++;
+                CountReceiveDrop(DropReason.NoBuffer);
                 continue;
             }
 

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using FastBridge.Ports;
+using FastBridge.Switching;
+using Microsoft.Extensions.Logging;
+
+namespace FastBridge.Cli.Commands;
+
+/// <summary><c>fastbridge run --tap NAME ...</c>: the dataplane daemon, in the foreground.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var taps = new Option<string[]>("--tap")
+        {
+            Description = "TAP device to switch (created if missing, attached if it exists); repeat for more ports",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var aging = new Option<int>("--aging")
+        {
+            Description = "seconds an idle MAC entry lives; 0 = never age",
+            DefaultValueFactory = _ => MacTable.DefaultAgingSeconds,
+        };
+        aging.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--aging must be 0 or more seconds"); } });
+        var maxMacs = new Option<int>("--max-macs")
+        {
+            Description = "MAC table capacity",
+            DefaultValueFactory = _ => MacTable.DefaultCapacity,
+        };
+        maxMacs.Validators.Add(r =>
+        {
+            int v = r.GetValueOrDefault<int>();
+            if (v < 1 || v > MacTable.MaxCapacity)
+            {
+                r.AddError($"--max-macs must be between 1 and {MacTable.MaxCapacity}");
+            }
+        });
+        var workers = new Option<int>("--workers")
+        {
+            Description = "dataplane threads (default: one per processor)",
+        };
+        workers.Validators.Add(r =>
+        {
+            int v = r.GetValueOrDefault<int>();
+            if (v < 0 || v > 64)
+            {
+                r.AddError("--workers must be between 1 and 64");
+            }
+        });
+        var name = new Option<string>("--name") { Description = "bridge name", DefaultValueFactory = _ => "fb0" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "also log MAC learning and aging totals" };
+
+        var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
+        {
+            taps, aging, maxMacs, workers, name, verbose,
+        };
+        command.SetAction(result => Run(
+            result.GetValue(taps) ?? [],
+            new BridgeOptions
+            {
+                Name = result.GetValue(name)!,
+                AgingSeconds = result.GetValue(aging),
+                MaxMacs = result.GetValue(maxMacs),
+                Workers = result.GetValue(workers),
+            },
+            result.GetValue(verbose)));
+        return command;
+    }
+
+    private static int Run(string[] taps, BridgeOptions options, bool verbose)
+    {
+        if (taps.Length == 0)
+        {
+            Console.Error.WriteLine("fastbridge run: at least one --tap NAME is needed");
+            return ExitCodes.Usage;
+        }
+
+        foreach (string tap in taps)
+        {
+            if (Array.IndexOf(taps, tap) != Array.LastIndexOf(taps, tap))
+            {
+                Console.Error.WriteLine($"fastbridge run: --tap {tap} given twice");
+                return ExitCodes.Usage;
+            }
+        }
+
+        using ILoggerFactory logging = CliLogging.Create(verbose ? LogLevel.Debug : LogLevel.Information);
+        options.LoggerFactory = logging;
+        ILogger log = logging.CreateLogger("fastbridge");
+        using var shutdown = new ShutdownSignal();
+        using var bridge = new Bridge(options);
+        foreach (string tap in taps)
+        {
+            TapPort port;
+            try
+            {
+                port = TapPort.Open(tap);
+            }
+            catch (Exception e) when (e is TapException or ArgumentException)
+            {
+                Console.Error.WriteLine($"fastbridge: {e.Message}");
+                return e is ArgumentException ? ExitCodes.Usage : ExitCodes.Failed;
+            }
+
+            bridge.AddPort(port);
+            log.LogInformation("TAP {Tap} {How}", tap, port.CreatedDevice ? "created" : "attached");
+        }
+
+        bridge.Start();
+        shutdown.Token.WaitHandle.WaitOne();
+        log.LogInformation("{Signal} received, stopping", shutdown.Received);
+        return ExitCodes.Ok;
+    }
+}

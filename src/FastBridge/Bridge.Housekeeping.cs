@@ -1,0 +1,104 @@
+using FastBridge.Dataplane;
+using FastBridge.Diagnostics;
+using FastBridge.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace FastBridge;
+
+public sealed partial class Bridge
+{
+    private long _loggedTableFull;
+    private long _loggedLearned;
+
+    /// <summary>
+    /// Once a second, off the dataplane: advance the MAC table's clock and sweep expired entries, log port state
+    /// changes the workers recorded, retire gone ports from flooding, and log table events as totals, never per frame.
+    /// </summary>
+    internal void Housekeep()
+    {
+        lock (_control)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            MacTable.Tick();
+            int aged = MacTable.Sweep();
+            if (aged > 0)
+            {
+                _log.LogDebug("{Count} MAC entries aged out ({Left} left)", aged, MacTable.Count);
+            }
+
+            foreach (PortSlot? slot in _slots)
+            {
+                if (slot is not null)
+                {
+                    CheckPortState(slot);
+                }
+            }
+
+            LogTableEvents();
+        }
+    }
+
+    private void CheckPortState(PortSlot slot)
+    {
+        Port port = slot.Port;
+        int version = port.StateVersion;
+        if (version == slot.LoggedStateVersion)
+        {
+            return;
+        }
+
+        slot.LoggedStateVersion = version;
+        PortState state = port.State;
+        if (state == PortState.Up)
+        {
+            _log.LogInformation("port {Port} is up again ({Reason})", port.Name, port.StateReason);
+            return;
+        }
+
+        _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state == PortState.Gone ? "gone" : "down", port.StateReason);
+        if (state == PortState.Gone && slot.Forwarding)
+        {
+            slot.Forwarding = false;
+            PublishFloodList();
+            int forgotten = MacTable.RemovePort(slot.Id);
+            _log.LogInformation("port {Port} no longer switched ({Macs} MAC entries forgotten); remove it or add it again", port.Name, forgotten);
+        }
+    }
+
+    private void LogTableEvents()
+    {
+        long learned = 0;
+        long full = 0;
+        foreach (PortSlot? slot in _slots)
+        {
+            if (slot is null)
+            {
+                continue;
+            }
+
+            foreach (CounterBlock block in slot.Counters)
+            {
+                learned += Volatile.Read(ref block.Learned);
+                full += Volatile.Read(ref block.TableFull);
+            }
+        }
+
+        if (learned > _loggedLearned)
+        {
+            _log.LogDebug("{Count} new MAC entries learned ({Total} in table)", learned - _loggedLearned, MacTable.Count);
+        }
+
+        if (full > _loggedTableFull)
+        {
+            _log.LogWarning("MAC table full ({Count}/{Capacity}): {Refused} new stations not learned in the last second; their frames flood",
+                MacTable.Count, MacTable.Capacity, full - _loggedTableFull);
+        }
+
+        _loggedLearned = learned;
+        _loggedTableFull = full;
+    }
+}

@@ -1,0 +1,172 @@
+using FastBridge.Dataplane;
+using FastBridge.Diagnostics;
+using FastBridge.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace FastBridge;
+
+public sealed partial class Bridge
+{
+    /// <summary>
+    /// Adds a port, before or after <see cref="Start"/>; the bridge owns it from now on and disposes it when it is
+    /// removed or the bridge is disposed. Returns the port's id.
+    /// </summary>
+    public int AddPort(Port port)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        lock (_control)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (port.Id >= 0)
+            {
+                throw new InvalidOperationException($"Port '{port.Name}' already belongs to a bridge.");
+            }
+
+            if (FindSlot(port.Name) is not null)
+            {
+                throw new InvalidOperationException($"A port named '{port.Name}' is already in bridge {Name}.");
+            }
+
+            int id = Array.IndexOf(_slots, null);
+            if (id < 0)
+            {
+                throw new InvalidOperationException($"Bridge {Name} is full ({_slots.Length} ports).");
+            }
+
+            Worker owner = Workers[0];
+            foreach (Worker worker in Workers)
+            {
+                if (worker.PortCount < owner.PortCount)
+                {
+                    owner = worker;
+                }
+            }
+
+            var slot = new PortSlot(port, id, owner.Id, Workers.Length, _options.RingSize);
+            port.Id = id;
+            port.Attach(Pool, owner.Wake);
+            slot.LoggedStateVersion = port.StateVersion;
+            Volatile.Write(ref _slots[id], slot);
+            var command = new WorkerCommand(WorkerCommandKind.Add, slot);
+            owner.Post(command);
+            if (_started)
+            {
+                command.Done.Wait();
+            }
+
+            slot.Forwarding = port.State != PortState.Gone;
+            PublishFloodList();
+            _log.LogInformation("port {Port} added (id {Id}, {Kind}, worker {Worker})", port.Name, id, port.GetType().Name, owner.Id);
+            return id;
+        }
+    }
+
+    /// <summary>Removes a port: stops switching to it, forgets its MACs, releases its queued frames, disposes it.</summary>
+    public bool RemovePort(string name)
+    {
+        lock (_control)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            PortSlot? slot = FindSlot(name);
+            if (slot is null)
+            {
+                return false;
+            }
+
+            slot.Forwarding = false;
+            PublishFloodList();
+            WaitForGracePeriod();
+
+            var command = new WorkerCommand(WorkerCommandKind.Remove, slot);
+            Workers[slot.Owner].Post(command);
+            if (_started)
+            {
+                command.Done.Wait();
+            }
+
+            int forgotten = MacTable.RemovePort(slot.Id);
+            DrainInbound(slot);
+            RetireCounters(slot);
+            Volatile.Write(ref _slots[slot.Id], null);
+            slot.Port.Detach();
+            slot.Port.Dispose();
+            slot.Port.Id = -1;
+            _log.LogInformation("port {Port} removed ({Macs} MAC entries forgotten)", name, forgotten);
+            return true;
+        }
+    }
+
+    private PortSlot? FindSlot(string name)
+    {
+        foreach (PortSlot? slot in _slots)
+        {
+            if (slot is not null && slot.Port.Name == name)
+            {
+                return slot;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Publishes the ids of the ports that take floods (control lock held).</summary>
+    private void PublishFloodList()
+    {
+        var ids = new List<int>();
+        foreach (PortSlot? slot in _slots)
+        {
+            if (slot is { Forwarding: true })
+            {
+                ids.Add(slot.Id);
+            }
+        }
+
+        Volatile.Write(ref _floodList, ids.ToArray());
+    }
+
+    /// <summary>
+    /// Returns once every worker has finished the pass it was in, so none still uses what was unpublished before the
+    /// call (RCU's synchronize: workers never block, so this takes at most one pass or one wake-up).
+    /// </summary>
+    private void WaitForGracePeriod()
+    {
+        if (!_started)
+        {
+            return;
+        }
+
+        Span<long> seen = stackalloc long[Workers.Length];
+        for (int w = 0; w < Workers.Length; w++)
+        {
+            seen[w] = Workers[w].Passes;
+            Workers[w].Wake();
+        }
+
+        for (int w = 0; w < Workers.Length; w++)
+        {
+            var spin = new SpinWait();
+            while (Workers[w].IsRunning && Workers[w].Passes <= seen[w] + 1)
+            {
+                spin.SpinOnce();
+                if (spin.NextSpinWillYield)
+                {
+                    Workers[w].Wake();
+                }
+            }
+        }
+    }
+
+    /// <summary>Releases frames still queued towards a port nobody transmits to any more, counting them as port-down.</summary>
+    private void DrainInbound(PortSlot slot)
+    {
+        for (int w = 0; w < slot.Inbound.Length; w++)
+        {
+            CounterBlock c = slot.Counters[w];
+            while (slot.Inbound[w].TryDequeue(out int index))
+            {
+                c.Drop(DropReason.PortDown);
+                Pool.Release(index);
+            }
+        }
+    }
+}

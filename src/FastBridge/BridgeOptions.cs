@@ -1,0 +1,66 @@
+using FastBridge.Switching;
+using Microsoft.Extensions.Logging;
+
+namespace FastBridge;
+
+/// <summary>How a <see cref="Bridge"/> is built. Defaults follow the Linux bridge and Open vSwitch.</summary>
+public sealed class BridgeOptions
+{
+    /// <summary>Name of the bridge (used in logs and, by the CLI, for its control socket).</summary>
+    public string Name { get; set; } = "fb0";
+
+    /// <summary>Seconds an unrefreshed MAC entry lives; 300 like the Linux bridge and OVS; 0 = never age.</summary>
+    public int AgingSeconds { get; set; } = MacTable.DefaultAgingSeconds;
+
+    /// <summary>MAC table capacity; 8192 like OVS. When full, new stations are not learned and their frames flood.</summary>
+    public int MaxMacs { get; set; } = MacTable.DefaultCapacity;
+
+    /// <summary>Dataplane worker threads; 0 = one per processor.</summary>
+    public int Workers { get; set; }
+
+    /// <summary>Most ports the bridge can hold at once.</summary>
+    public int MaxPorts { get; set; } = 256;
+
+    /// <summary>Frames read from a port per wake-up, and the most a worker moves in one go.</summary>
+    public int BurstSize { get; set; } = 64;
+
+    /// <summary>Slots in each worker-to-port ring (a power of two). A full ring drops and counts.</summary>
+    public int RingSize { get; set; } = 1024;
+
+    /// <summary>Small (2 KiB) frame buffers in the pool.</summary>
+    public int PoolFrames { get; set; } = 16384;
+
+    /// <summary>Large (64 KiB) frame buffers in the pool, for jumbo and super-frames.</summary>
+    public int LargePoolFrames { get; set; } = 64;
+
+    /// <summary>Passes a worker makes over its ports after the last frame before it sleeps in epoll.</summary>
+    public int IdleSpins { get; set; } = 32;
+
+    /// <summary>Clock for aging; tests inject their own.</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
+    /// <summary>Where port and table events are logged (never per frame).</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    internal int EffectiveWorkers => Workers > 0 ? Workers : Math.Max(1, Environment.ProcessorCount);
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(AgingSeconds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMacs, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMacs, MacTable.MaxCapacity);
+        ArgumentOutOfRangeException.ThrowIfNegative(Workers);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Workers, 64);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPorts, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxPorts, 4096);
+        ArgumentOutOfRangeException.ThrowIfLessThan(BurstSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(BurstSize, 256);
+        if (RingSize < 2 || (RingSize & (RingSize - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RingSize), RingSize, "RingSize must be a power of two >= 2.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(PoolFrames, 64);
+        ArgumentOutOfRangeException.ThrowIfNegative(LargePoolFrames);
+    }
+}

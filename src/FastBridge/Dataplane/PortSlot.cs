@@ -1,0 +1,46 @@
+using FastBridge.Diagnostics;
+using FastBridge.Ports;
+using FastBridge.Rings;
+
+namespace FastBridge.Dataplane;
+
+/// <summary>
+/// Everything the dataplane keeps about one port: the port, the worker that owns it, one ring per worker carrying
+/// frames towards it (single producer, single consumer each: no two threads ever write the same ring end), and one
+/// counter block per worker.
+/// </summary>
+internal sealed class PortSlot
+{
+    public PortSlot(Port port, int id, int owner, int workers, int ringSize)
+    {
+        Port = port;
+        Id = id;
+        Owner = owner;
+        Inbound = new SpscRing[workers];
+        Counters = new CounterBlock[workers];
+        for (int w = 0; w < workers; w++)
+        {
+            Inbound[w] = new SpscRing(ringSize);
+            Counters[w] = new CounterBlock();
+        }
+    }
+
+    public Port Port { get; }
+
+    public int Id { get; }
+
+    /// <summary>Index of the worker that receives from and transmits to this port.</summary>
+    public int Owner { get; }
+
+    /// <summary>Inbound[w]: frames worker w switched towards this port; drained by the owner.</summary>
+    public SpscRing[] Inbound { get; }
+
+    /// <summary>Counters[w]: what worker w counted for this port.</summary>
+    public CounterBlock[] Counters { get; }
+
+    /// <summary>False once the port is being removed or its device is gone: nothing more is switched to it.</summary>
+    public volatile bool Forwarding;
+
+    /// <summary>State version the housekeeper last logged.</summary>
+    public int LoggedStateVersion;
+}

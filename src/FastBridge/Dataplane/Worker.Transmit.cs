@@ -1,0 +1,66 @@
+using FastBridge.Buffers;
+using FastBridge.Diagnostics;
+
+namespace FastBridge.Dataplane;
+
+internal sealed partial class Worker
+{
+    /// <summary>Bursts taken from one inbound ring per pass, so one busy producer cannot starve the others.</summary>
+    private const int MaxBurstsPerRing = 4;
+
+    private readonly int[] _txIndex;
+    private readonly Packet[] _txPackets;
+    private readonly DropReason[] _txOutcome;
+
+    /// <summary>Transmits what every worker queued for <paramref name="slot"/>; returns frames taken off its rings.</summary>
+    private int Transmit(PortSlot slot)
+    {
+        int moved = 0;
+        CounterBlock c = slot.Counters[Id];
+        for (int w = 0; w < slot.Inbound.Length; w++)
+        {
+            Rings.SpscRing ring = slot.Inbound[w];
+            for (int b = 0; b < MaxBurstsPerRing; b++)
+            {
+                int n = ring.TryDequeueMany(_txIndex.AsSpan(0, _burst));
+                if (n == 0)
+                {
+                    break;
+                }
+
+                for (int i = 0; i < n; i++)
+                {
+                    _txPackets[i] = _pool.FromIndex(_txIndex[i]);
+                    _txOutcome[i] = DropReason.None;
+                }
+
+                slot.Port.Transmit(_txPackets.AsSpan(0, n), _txOutcome.AsSpan(0, n));
+
+                for (int i = 0; i < n; i++)
+                {
+                    DropReason outcome = _txOutcome[i];
+                    if (outcome == DropReason.None)
+                    {
+                        c.TxFrames++;
+                        c.TxBytes += _txPackets[i].Length;
+                    }
+                    else
+                    {
+                        c.Drop(outcome);
+                    }
+
+                    _txPackets[i].Release();
+                    _txPackets[i] = default;
+                }
+
+                moved += n;
+                if (n < _burst)
+                {
+                    break;
+                }
+            }
+        }
+
+        return moved;
+    }
+}

@@ -1,0 +1,51 @@
+using FastBridge.Buffers;
+
+namespace FastBridge.Tests.Buffers;
+
+public sealed class PacketPoolTests
+{
+    [Fact]
+    public void Small_and_large_classes_serve_by_size_and_come_back_on_last_release()
+    {
+        using var pool = new PacketPool(smallCount: 4, largeCount: 2);
+        Assert.True(pool.TryRent(100, out Packet small));
+        Assert.Equal(PacketPool.SmallBufferSize, small.Capacity);
+        Assert.True(pool.TryRent(9000, out Packet large));
+        Assert.Equal(PacketPool.LargeBufferSize, large.Capacity);
+        Assert.False(pool.TryRent(PacketPool.LargeBufferSize + 1, out _));
+        Assert.Equal(3, pool.SmallAvailable);
+        Assert.Equal(1, pool.LargeAvailable);
+
+        small.AddRef(2); // flooded to three ports
+        small.Release();
+        small.Release();
+        Assert.Equal(3, pool.SmallAvailable);
+        small.Release();
+        Assert.Equal(4, pool.SmallAvailable);
+        large.Release();
+        Assert.Equal(2, pool.LargeAvailable);
+    }
+
+    [Fact]
+    public void Exhaustion_refuses_instead_of_waiting()
+    {
+        using var pool = new PacketPool(smallCount: 2, largeCount: 0);
+        Assert.True(pool.TryRent(64, out _));
+        Assert.True(pool.TryRent(64, out _));
+        Assert.False(pool.TryRent(64, out _));
+        Assert.False(pool.TryRent(5000, out _));
+    }
+
+    [Fact]
+    public void Copies_a_frame_in_and_reports_its_length()
+    {
+        using var pool = new PacketPool(smallCount: 2, largeCount: 1);
+        byte[] jumbo = new byte[9000];
+        jumbo[8999] = 0xAB;
+        Assert.True(pool.TryRentCopy(jumbo, out Packet packet));
+        Assert.Equal(9000, packet.Length);
+        Assert.Equal(0xAB, packet.Span[8999]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => packet.SetLength(PacketPool.LargeBufferSize + 1));
+        packet.Release();
+    }
+}

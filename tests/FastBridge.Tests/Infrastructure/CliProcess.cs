@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace FastBridge.Tests.Infrastructure;
+
+/// <summary>The <c>fastbridge</c> command as a child process (the Cli assembly is copied next to the tests).</summary>
+internal sealed class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private CliProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "FastBridge.Cli.dll");
+
+    public int Pid => _process.Id;
+
+    public string Stdout { get { lock (_stdout) { return _stdout.ToString(); } } }
+
+    public string Stderr { get { lock (_stderr) { return _stderr.ToString(); } } }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts <c>fastbridge ARGS</c>, optionally wrapped (e.g. by setpriv to drop privileges).</summary>
+    public static CliProcess Start(string arguments, string? wrapper = null)
+    {
+        string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        var psi = wrapper is null
+            ? new ProcessStartInfo(dotnet, $"\"{CliDll}\" {arguments}")
+            : new ProcessStartInfo(wrapper.Split(' ')[0], $"{wrapper[(wrapper.IndexOf(' ') + 1)..]} {dotnet} \"{CliDll}\" {arguments}");
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        psi.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
+        return new CliProcess(Process.Start(psi) ?? throw new InvalidOperationException("cannot start fastbridge"));
+    }
+
+    /// <summary>Runs to completion (bounded) and returns the exit code.</summary>
+    public static CliProcess Run(string arguments, TimeSpan timeout, string? wrapper = null)
+    {
+        var cli = Start(arguments, wrapper);
+        if (!cli.WaitForExit(timeout))
+        {
+            cli.Dispose();
+            Assert.Fail($"fastbridge {arguments} did not finish within {timeout}");
+        }
+
+        return cli;
+    }
+
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        _process.WaitForExit(); // flush the asynchronous output readers
+        return true;
+    }
+
+    /// <summary>Sends a signal to this child (by its pid only).</summary>
+    public void Signal(string name) => Process.Start("kill", $"-{name} {_process.Id}")!.WaitForExit();
+
+    private static void Append(StringBuilder into, string? line)
+    {
+        if (line is not null)
+        {
+            lock (into)
+            {
+                into.AppendLine(line);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+
+        _process.Dispose();
+    }
+}
