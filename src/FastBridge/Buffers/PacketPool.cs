@@ -50,8 +50,9 @@ public sealed unsafe class PacketPool : IDisposable
         _large = largeCount > 0 ? (byte*)NativeMemory.AlignedAlloc((nuint)largeCount * LargeBufferSize, 4096) : null;
         _length = new int[smallCount + largeCount];
         _refCount = new int[smallCount + largeCount];
-        _freeSmall = new MpmcIndexQueue((int)BitOperations.RoundUpToPowerOf2((uint)smallCount));
-        _freeLarge = new MpmcIndexQueue((int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, largeCount)));
+        // Twice the buffers, so a release almost never meets a slot whose last taker is still mid-dequeue.
+        _freeSmall = new MpmcIndexQueue((int)BitOperations.RoundUpToPowerOf2((uint)smallCount * 2));
+        _freeLarge = new MpmcIndexQueue((int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, largeCount) * 2));
         for (int i = 0; i < smallCount; i++)
         {
             _freeSmall.TryEnqueue(i);
@@ -148,11 +149,8 @@ public sealed unsafe class PacketPool : IDisposable
         int left = Interlocked.Decrement(ref _refCount[index]);
         if (left == 0)
         {
-            bool returned = index < _smallCount ? _freeSmall.TryEnqueue(index) : _freeLarge.TryEnqueue(index);
-            if (!returned)
-            {
-                ThrowHelper.FailFast("packet pool free list overflow: a buffer was released twice");
-            }
+            // Never full: each list holds at most its own buffers (a double release is caught above as a negative count).
+            (index < _smallCount ? _freeSmall : _freeLarge).EnqueueNeverFull(index);
         }
         else if (left < 0)
         {

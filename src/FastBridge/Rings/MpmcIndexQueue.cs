@@ -71,6 +71,31 @@ internal sealed class MpmcIndexQueue
         }
     }
 
+    /// <summary>
+    /// Enqueues into a queue that by construction never holds more than its capacity (a free list of a fixed set of
+    /// tokens). There a refused <see cref="TryEnqueue"/> does not mean "full": it means the consumer that last took
+    /// this slot has claimed it but not yet released it (Vyukov's queue publishes in two steps), so this spins until
+    /// it has. The window is a few instructions, unless that thread is preempted inside it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EnqueueNeverFull(int item)
+    {
+        if (!TryEnqueue(item))
+        {
+            EnqueueSlow(item);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnqueueSlow(int item)
+    {
+        var spin = new SpinWait();
+        while (!TryEnqueue(item))
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryDequeue(out int item)
     {

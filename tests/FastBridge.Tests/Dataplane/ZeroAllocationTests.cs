@@ -8,6 +8,7 @@ namespace FastBridge.Tests.Dataplane;
 /// The per-frame path allocates nothing: a million frames through a running bridge (two workers, so frames cross
 /// threads through the rings) move the process-wide allocated-bytes counter by less than one byte per frame.
 /// </summary>
+[Collection(nameof(QuietCollection))]
 public sealed class ZeroAllocationTests
 {
     private const int Frames = 1_000_000;
