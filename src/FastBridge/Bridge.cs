@@ -62,6 +62,8 @@ public sealed partial class Bridge : IDisposable
 
     internal PortSlot?[] Slots => _slots;
 
+    internal PortSlot? SlotOf(Port port) => (uint)port.Id < (uint)_slots.Length ? _slots[port.Id] : null;
+
     internal int[] FloodList => Volatile.Read(ref _floodList);
 
     /// <summary>Ports currently in the bridge, in the order of their ids.</summary>

@@ -25,6 +25,26 @@ internal sealed partial class Worker
             return 0;
         }
 
+        SwitchBurst(ingress, n);
+        return n;
+    }
+
+    /// <summary>
+    /// Switches the burst a benchmark or test put in place of a receive: parse, learn, look up, stage, hand off to
+    /// the output rings; the worker takes over the packets' references. Worker thread only (or a worker not started).
+    /// </summary>
+    internal void SwitchBurst(PortSlot ingress, ReadOnlySpan<Packet> burst)
+    {
+        burst.CopyTo(_rx);
+        SwitchBurst(ingress, burst.Length);
+    }
+
+    /// <summary>Transmits what is queued for <paramref name="slot"/> (benchmarks and tests on a worker not started).</summary>
+    internal int TransmitQueued(PortSlot slot) => Transmit(slot);
+
+    /// <summary>Switches the first <paramref name="n"/> frames of <see cref="_rx"/> received on <paramref name="ingress"/>.</summary>
+    private void SwitchBurst(PortSlot ingress, int n)
+    {
         FrameParser.ParseBurst(_rx.AsSpan(0, n), _infos.AsSpan(0, n));
 
         Bridge bridge = _bridge;
@@ -111,7 +131,6 @@ internal sealed partial class Worker
         // say so for other memory models).
         Volatile.Write(ref c.RxBytes, c.RxBytes + rxBytes);
         Volatile.Write(ref c.RxFrames, c.RxFrames + n);
-        return n;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
