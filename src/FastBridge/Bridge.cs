@@ -1,5 +1,6 @@
 using FastBridge.Buffers;
 using FastBridge.Dataplane;
+using FastBridge.Diagnostics;
 using FastBridge.Ports;
 using FastBridge.Switching;
 using Microsoft.Extensions.Logging;
@@ -44,7 +45,12 @@ public sealed partial class Bridge : IDisposable
         {
             Workers[i] = new Worker(this, i, Pool, _options);
         }
+
+        Metrics = new BridgeMetrics(this);
     }
+
+    /// <summary>The <c>FastBridge</c> meter of this bridge (observable instruments over <see cref="ReadCounters"/>).</summary>
+    public BridgeMetrics Metrics { get; }
 
     public string Name => _options.Name;
 
@@ -121,6 +127,7 @@ public sealed partial class Bridge : IDisposable
 
             _disposed = true;
             _housekeeping?.Dispose();
+            Metrics.Dispose();
             foreach (Worker worker in Workers)
             {
                 worker.RequestStop();

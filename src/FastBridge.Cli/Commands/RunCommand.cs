@@ -49,10 +49,21 @@ internal static class RunCommand
         });
         var name = new Option<string>("--name") { Description = "bridge name", DefaultValueFactory = _ => "fb0" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "also log MAC learning and aging totals" };
+        var metrics = new Option<string?>("--metrics")
+        {
+            Description = "serve Prometheus metrics at http://ADDRESS:PORT/metrics (loopback only, e.g. 127.0.0.1:9464)",
+        };
+        metrics.Validators.Add(r =>
+        {
+            if (!Metrics.PrometheusEndpoint.TryParse(r.GetValueOrDefault<string?>(), out _, out string? error))
+            {
+                r.AddError(error!);
+            }
+        });
 
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, aging, maxMacs, workers, name, verbose,
+            taps, aging, maxMacs, workers, name, verbose, metrics,
         };
         command.SetAction(result => Run(
             result.GetValue(taps) ?? [],
@@ -63,11 +74,12 @@ internal static class RunCommand
                 MaxMacs = result.GetValue(maxMacs),
                 Workers = result.GetValue(workers),
             },
-            result.GetValue(verbose)));
+            result.GetValue(verbose),
+            result.GetValue(metrics)));
         return command;
     }
 
-    private static int Run(string[] taps, BridgeOptions options, bool verbose)
+    private static int Run(string[] taps, BridgeOptions options, bool verbose, string? metricsAt)
     {
         if (taps.Length == 0)
         {
@@ -107,6 +119,23 @@ internal static class RunCommand
         }
 
         bridge.Start();
+        Metrics.PrometheusEndpoint? metrics = null;
+        if (metricsAt is not null)
+        {
+            Metrics.PrometheusEndpoint.TryParse(metricsAt, out var endpoint, out _);
+            try
+            {
+                metrics = Metrics.PrometheusEndpoint.Start(endpoint!);
+                log.LogInformation("metrics at {Url}", metrics.Url);
+            }
+            catch (Exception e) when (e is System.Net.HttpListenerException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"fastbridge: cannot serve metrics at {metricsAt}: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        }
+
+        using Metrics.PrometheusEndpoint? metricsEndpoint = metrics;
         shutdown.Token.WaitHandle.WaitOne();
         log.LogInformation("{Signal} received, stopping", shutdown.Received);
         return ExitCodes.Ok;
