@@ -35,6 +35,7 @@ public sealed partial class Bridge
                 if (slot is not null)
                 {
                     CheckPortState(slot);
+                    LogStormDrops(slot);
                 }
             }
 
@@ -67,6 +68,24 @@ public sealed partial class Bridge
             int forgotten = MacTable.RemovePort(slot.Id);
             _log.LogInformation("port {Port} no longer switched ({Macs} MAC entries forgotten); remove it or add it again", port.Name, forgotten);
         }
+    }
+
+    /// <summary>Logs, at most once a second per port, that storm control is dropping that port's floods.</summary>
+    private void LogStormDrops(PortSlot slot)
+    {
+        long drops = 0;
+        foreach (CounterBlock block in slot.Counters)
+        {
+            drops += Volatile.Read(ref block.Drops[(int)DropReason.StormLimit]);
+        }
+
+        if (drops > slot.LoggedStormDrops)
+        {
+            _log.LogWarning("storm control on port {Port}: {Dropped} floods over {Limit} frames/s dropped in the last second",
+                slot.Port.Name, drops - slot.LoggedStormDrops, _options.StormLimit);
+        }
+
+        slot.LoggedStormDrops = drops;
     }
 
     private void LogTableEvents()

@@ -42,7 +42,7 @@ public sealed partial class Bridge
                 }
             }
 
-            var slot = new PortSlot(port, id, owner.Id, Workers.Length, _options.RingSize);
+            var slot = new PortSlot(port, id, owner.Id, Workers.Length, _options.RingSize, _options.StormLimit);
             port.Id = id;
             port.Attach(Pool, owner.Wake);
             slot.LoggedStateVersion = port.StateVersion;

@@ -47,6 +47,12 @@ internal static class RunCommand
                 r.AddError("--workers must be between 1 and 64");
             }
         });
+        var stormLimit = new Option<int>("--storm-limit")
+        {
+            Description = "storm control: floods per second a port may send, per kind (broadcast, multicast, unknown unicast); 0 = off",
+            DefaultValueFactory = _ => BridgeOptions.DefaultStormLimit,
+        };
+        stormLimit.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--storm-limit must be 0 (off) or more frames per second"); } });
         var name = new Option<string>("--name") { Description = "bridge name", DefaultValueFactory = _ => "fb0" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "also log MAC learning and aging totals" };
         var metrics = new Option<string?>("--metrics")
@@ -63,7 +69,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, aging, maxMacs, workers, name, verbose, metrics,
+            taps, aging, maxMacs, workers, stormLimit, name, verbose, metrics,
         };
         command.SetAction(result => Run(
             result.GetValue(taps) ?? [],
@@ -73,6 +79,7 @@ internal static class RunCommand
                 AgingSeconds = result.GetValue(aging),
                 MaxMacs = result.GetValue(maxMacs),
                 Workers = result.GetValue(workers),
+                StormLimit = result.GetValue(stormLimit),
             },
             result.GetValue(verbose),
             result.GetValue(metrics)));

@@ -11,8 +11,9 @@ namespace FastBridge.Dataplane;
 /// </summary>
 internal sealed class PortSlot
 {
-    public PortSlot(Port port, int id, int owner, int workers, int ringSize)
+    public PortSlot(Port port, int id, int owner, int workers, int ringSize, int stormLimit = 0)
     {
+        Storm = stormLimit > 0 ? new StormControl(stormLimit) : null;
         Port = port;
         Id = id;
         Owner = owner;
@@ -35,6 +36,9 @@ internal sealed class PortSlot
     /// <summary>Inbound[w]: frames worker w switched towards this port; drained by the owner.</summary>
     public SpscRing[] Inbound { get; }
 
+    /// <summary>Flood limits for frames received on this port, or null when storm control is off.</summary>
+    public StormControl? Storm { get; }
+
     /// <summary>Counters[w]: what worker w counted for this port.</summary>
     public CounterBlock[] Counters { get; }
 
@@ -43,4 +47,7 @@ internal sealed class PortSlot
 
     /// <summary>State version the housekeeper last logged.</summary>
     public int LoggedStateVersion;
+
+    /// <summary>Storm-limit drops the housekeeper last logged.</summary>
+    public long LoggedStormDrops;
 }

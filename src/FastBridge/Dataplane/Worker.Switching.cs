@@ -54,6 +54,8 @@ internal sealed partial class Worker
         int inId = ingress.Id;
         int floodTargets = flood.Length - (Array.IndexOf(flood, inId) >= 0 ? 1 : 0);
         CounterBlock c = ingress.Counters[Id];
+        StormControl? storm = ingress.Storm;
+        storm?.Refill();
         long rxBytes = 0;
 
         for (int i = 0; i < n; i++)
@@ -103,6 +105,13 @@ internal sealed partial class Worker
             if (floodTargets == 0)
             {
                 c.Drop(DropReason.NoOutput);
+                packet.Release();
+                continue;
+            }
+
+            if (storm is not null && !storm.TryFlood(frame.Class))
+            {
+                c.Drop(DropReason.StormLimit);
                 packet.Release();
                 continue;
             }

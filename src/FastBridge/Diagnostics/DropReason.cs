@@ -32,6 +32,9 @@ public enum DropReason : byte
     /// <summary>To flood, but no other port is up.</summary>
     NoOutput,
 
+    /// <summary>A flood (broadcast, multicast or unknown unicast) over the ingress port's storm-control limit.</summary>
+    StormLimit,
+
     // ---- egress: one copy towards one output port ----
 
     /// <summary>The output port's ring was full: the port is slower than its offered load.</summary>
@@ -48,7 +51,7 @@ internal static class DropReasons
 {
     public const int Count = (int)DropReason.TxError + 1;
 
-    public static bool IsIngress(DropReason reason) => reason is >= DropReason.Runt and <= DropReason.NoOutput;
+    public static bool IsIngress(DropReason reason) => reason is >= DropReason.Runt and <= DropReason.StormLimit;
 
     public static string Name(DropReason reason) => reason switch
     {
@@ -60,6 +63,7 @@ internal static class DropReasons
         DropReason.NoBuffer => "no-buffer",
         DropReason.SamePort => "same-port",
         DropReason.NoOutput => "no-output",
+        DropReason.StormLimit => "storm-limit",
         DropReason.RingFull => "ring-full",
         DropReason.PortDown => "port-down",
         DropReason.TxError => "tx-error",
