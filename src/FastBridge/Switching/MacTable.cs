@@ -51,8 +51,8 @@ namespace FastBridge.Switching;
 /// the same port within the same second writes nothing, so steady traffic leaves the lines shared across cores; a
 /// stamp is rewritten at most once a second per station. The live-entry count is the only shared counter, touched
 /// only when a station is added or removed, and sits alone on its own 128-byte block. No per-frame counters, no
-/// allocation, no locks on the fast path; full tables answer <see cref="LearnResult.TableFull"/> after one probe and
-/// one read of the count.
+/// allocation, no locks on the fast path; full tables answer a port that may not evict
+/// <see cref="LearnResult.TableFull"/> after one probe and a few reads (see the performance of the defenses below).
 /// </para>
 /// <para>
 /// <b>Defenses: per-port counts.</b> Each store counts its dynamic entries per port, and separately its static ones, in
