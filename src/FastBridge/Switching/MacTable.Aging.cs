@@ -98,6 +98,7 @@ public sealed partial class MacTable
 
             store.Tombstones = tombstones;
             Interlocked.Add(ref _agedTotal, expired);
+            store.RefreshHeaviest();
             CompactIfNeeded(store);
             return expired;
         }

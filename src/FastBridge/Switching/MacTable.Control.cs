@@ -53,12 +53,16 @@ public sealed partial class MacTable
 
                 if (found >= 0)
                 {
+                    if (!Overwrite(store, found, key, value))
+                    {
+                        continue; // evicted under us: probe again
+                    }
+
                     if (reserved)
                     {
                         store.Release();
                     }
 
-                    Overwrite(ref slots[found], value);
                     RemoveLaterCopies(store, found, key);
                     CompactIfNeeded(store);
                     return true;
@@ -78,6 +82,7 @@ public sealed partial class MacTable
                 if (Interlocked.CompareExchange(ref slots[free].Key, key, freeKey) == freeKey)
                 {
                     Volatile.Write(ref slots[free].Value, value);
+                    store.CountValue(value, 1);
                     return true;
                 }
             }
@@ -152,6 +157,7 @@ public sealed partial class MacTable
                 }
             }
 
+            store.RefreshHeaviest();
             CompactIfNeeded(store);
             return removed;
         }
@@ -256,26 +262,40 @@ public sealed partial class MacTable
             }
 
             store.Slots[i].Key = key;
-            Volatile.Write(ref store.Slots[i].Value, MakeValue(port, Volatile.Read(ref _now), isStatic));
+            ulong value = MakeValue(port, Volatile.Read(ref _now), isStatic);
+            Volatile.Write(ref store.Slots[i].Value, value);
+            store.CountValue(value, 1);
         }
     }
 
-    /// <summary>Replaces the value of a live entry; caller holds the lock, so the key cannot change under it.</summary>
-    private static void Overwrite(ref Slot slot, ulong value)
+    /// <summary>
+    /// Replaces the value of the live entry for <paramref name="key"/> at <paramref name="index"/> and moves its count.
+    /// Caller holds the lock; a learner may still evict the entry under it (see the remarks), so false when the slot
+    /// no longer holds <paramref name="key"/> and the caller must probe again.
+    /// </summary>
+    private static bool Overwrite(Store store, int index, ulong key, ulong value)
     {
+        ref Slot slot = ref store.Slots[index];
         SpinWait spin = default;
         while (true)
         {
             ulong old = Volatile.Read(ref slot.Value);
+            if (Volatile.Read(ref slot.Key) != key)
+            {
+                return false;
+            }
+
             if (old == 0)
             {
-                spin.SpinOnce(); // a learner claimed the slot and is about to publish its value
+                spin.SpinOnce(); // a learner is publishing its value, or an evicter is about to write the tombstone
                 continue;
             }
 
             if (Interlocked.CompareExchange(ref slot.Value, value, old) == old)
             {
-                return;
+                store.CountValue(old, -1);
+                store.CountValue(value, 1);
+                return true;
             }
         }
     }
@@ -374,6 +394,7 @@ public sealed partial class MacTable
         int room = capacity - fresh.Count;
         long aged = dynamics <= room ? CopyDynamics(slots, fresh, now, aging) : CopyFreshestDynamics(slots, fresh, now, aging, dynamics);
         Interlocked.Add(ref _agedTotal, aged);
+        fresh.RefreshHeaviest();
 
         // Release: the filled array is visible before the reference to it.
         Volatile.Write(ref _store, fresh);

@@ -21,9 +21,23 @@ public sealed partial class MacTable
         public int Value;
     }
 
+    /// <summary>The fair-eviction state alone on its own 128-byte block: written only when a port overtakes the
+    /// heaviest one or a full table evicts, never on a refresh.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct PaddedEviction
+    {
+        /// <summary>Cached port holding the most dynamic entries (-1: none yet). See the remarks on fair eviction.</summary>
+        [FieldOffset(64)]
+        public int Heaviest;
+
+        /// <summary>Where the next victim search starts; racy plain writes (two searches may overlap: harmless).</summary>
+        [FieldOffset(68)]
+        public int Cursor;
+    }
+
     /// <summary>
     /// One slot array with its bounded live count. A rebuild makes a new store and swaps it in whole, so the array,
-    /// its mask and its count always travel together.
+    /// its mask and its counts always travel together: learns lost with an old array are lost from its counts too.
     /// </summary>
     private sealed class Store
     {
@@ -31,7 +45,14 @@ public sealed partial class MacTable
         public readonly int Mask;
         public readonly int Capacity;
         private readonly int _shift;
+        /// <summary>Dynamic entries per port (plus the new stations being learned on it): fairness and the cap.</summary>
+        public readonly PortCounts Dynamic = new(allocateFirstChunk: true);
+
+        /// <summary>Static entries per port; written only under the control lock.</summary>
+        public readonly PortCounts Statics = new(allocateFirstChunk: false);
+
         private PaddedCount _live;
+        private PaddedEviction _eviction;
 
         /// <summary>Tombstones written since the last count; only touched under the control lock. An upper bound,
         /// since learners reuse tombstones without telling anyone.</summary>
@@ -44,9 +65,76 @@ public sealed partial class MacTable
             Mask = length - 1;
             Capacity = capacity;
             _shift = 64 - BitOperations.Log2((uint)length);
+            _eviction.Heaviest = -1;
         }
 
         public int Count => Volatile.Read(ref _live.Value);
+
+        /// <summary>The cached heaviest port (-1: none). Read on the full-table path only.</summary>
+        public int Heaviest
+        {
+            get => Volatile.Read(ref _eviction.Heaviest);
+            set => Volatile.Write(ref _eviction.Heaviest, value);
+        }
+
+        /// <summary>Claims the next <paramref name="window"/> slots for a victim search; returns the first.</summary>
+        public int NextEvictionWindow(int window)
+        {
+            int start = _eviction.Cursor;
+            _eviction.Cursor = start + window;
+            return start & Mask;
+        }
+
+        /// <summary>
+        /// Counts one more dynamic entry (or reservation) on <paramref name="port"/> unless it holds
+        /// <paramref name="limit"/> already (0: no limit); returns the count before, or -1 at the limit.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int TryAddDynamic(int port, int limit)
+        {
+            int before = Dynamic.TryIncrement(port, limit);
+            if (before >= 0)
+            {
+                NoteGrowth(port, before + 1);
+            }
+
+            return before;
+        }
+
+        /// <summary>Gives back one dynamic count of <paramref name="port"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void RemoveDynamic(int port) => Dynamic.Add(port, -1);
+
+        /// <summary>Counts a published <paramref name="value"/> (static or dynamic) on its port.</summary>
+        public void CountValue(ulong value, int delta)
+        {
+            if (IsStatic(value))
+            {
+                Statics.Add(PortOf(value), delta);
+            }
+            else if (delta > 0)
+            {
+                TryAddDynamic(PortOf(value), 0);
+            }
+            else
+            {
+                Dynamic.Add(PortOf(value), delta);
+            }
+        }
+
+        /// <summary>Rescans the counts for the heaviest port. Off the fast path (sweep, flush, rebuild).</summary>
+        public void RefreshHeaviest() => Heaviest = Dynamic.FindHighest();
+
+        /// <summary>Incremental upkeep of the heaviest-port cache: a port that just grew past it takes its place.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void NoteGrowth(int port, int count)
+        {
+            int heaviest = Volatile.Read(ref _eviction.Heaviest);
+            if (heaviest != port && (heaviest < 0 || count > Dynamic.Get(heaviest)))
+            {
+                Volatile.Write(ref _eviction.Heaviest, port);
+            }
+        }
 
         /// <summary>Fibonacci hashing: multiply by 2^64/phi and keep the top bits; the fold first lets the VLAN and
         /// the last MAC bytes reach every bit of the product.</summary>
@@ -89,8 +177,28 @@ public sealed partial class MacTable
 
             // Release: the cleared value is visible before the slot can be claimed again.
             Volatile.Write(ref slot.Key, TombstoneKey);
+            CountValue(expected, -1);
             Interlocked.Decrement(ref _live.Value);
             Tombstones++;
+            return true;
+        }
+
+        /// <summary>
+        /// Fast-path removal of a dynamic victim: like <see cref="TryRemove"/> (the compare-exchange on the value is
+        /// what makes a concurrent remover lose), but the victim's unit of <see cref="Count"/> is kept as the
+        /// caller's reservation for the station replacing it, so no other learner can take the room in between.
+        /// Leaves <see cref="Tombstones"/> alone (not atomic); the next sweep recounts.
+        /// </summary>
+        public bool TryEvict(int index, ulong expected)
+        {
+            ref Slot slot = ref Slots[index];
+            if (Interlocked.CompareExchange(ref slot.Value, 0, expected) != expected)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref slot.Key, TombstoneKey);
+            RemoveDynamic(PortOf(expected));
             return true;
         }
 
@@ -111,6 +219,7 @@ public sealed partial class MacTable
                     slot.Key = key;
                     slot.Value = value;
                     _live.Value++;
+                    CountValue(value, 1);
                     return true;
                 }
 

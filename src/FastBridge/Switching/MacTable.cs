@@ -51,8 +51,66 @@ namespace FastBridge.Switching;
 /// the same port within the same second writes nothing, so steady traffic leaves the lines shared across cores; a
 /// stamp is rewritten at most once a second per station. The live-entry count is the only shared counter, touched
 /// only when a station is added or removed, and sits alone on its own 128-byte block. No per-frame counters, no
-/// allocation, no locks on the fast path; full tables answer <see cref="LearnResult.TableFull"/> after one probe and
-/// one read of the count.
+/// allocation, no locks on the fast path; full tables answer a port that may not evict
+/// <see cref="LearnResult.TableFull"/> after one probe and a few reads (see the performance of the defenses below).
+/// </para>
+/// <para>
+/// <b>Defenses: per-port counts.</b> Each store counts its dynamic entries per port, and separately its static ones, in
+/// lazily chunked arrays (<see cref="PortCounts"/>). Whoever wins the compare-exchange that changes a slot's value
+/// adjusts the counts for exactly that change (a learner for a new station or a move, a remover for a removal,
+/// <see cref="AddStatic"/> for an overwrite), so once the table is quiet the counts add up to <see cref="Count"/>
+/// exactly; while it is busy they may be ahead by the new stations being learned, like <see cref="Count"/> itself. The
+/// counts live in the store, so a rebuild recounts from the entries it copies, and learns lost with an old array are
+/// lost from that array's counts too.
+/// </para>
+/// <para>
+/// <b>Defenses: fair eviction.</b> As in Open vSwitch, a new station that finds the table full evicts one dynamic entry
+/// of the port holding the most entries, but only if that port holds more than the learning port: a port flooding
+/// random sources becomes the heaviest and can then only push out its own entries, which it may not do either, so it
+/// gets <see cref="LearnResult.TableFull"/> while every other port keeps learning at its expense. Finding the heaviest
+/// port by scanning 4096 counts per full-table learn would be too slow under a flood, so each store caches it: a
+/// port whose count grows past the cached one's takes its place (one extra read per new station), and sweeps,
+/// flushes and rebuilds rescan. The cache can go stale when the heaviest port's entries are removed or evicted;
+/// since eviction also demands that the victim's port hold more entries than the learner's, a stale cache can only
+/// make eviction pick a lighter heavy port or refuse, never let a port push out a lighter one. A failed victim search
+/// nominates a heavier port it saw, so the cache also heals between sweeps. The victim is found by probing at most
+/// <see cref="EvictionProbes"/> slots from a rotating cursor for a dynamic entry of that port (or any expired
+/// dynamic entry), so a full-table learn costs a bounded, mostly sequential scan; when the heaviest port holds only a
+/// small share of the table the search can miss, the learn answers <see cref="LearnResult.TableFull"/>, and the next
+/// search looks at the next window. Static entries are never evicted.
+/// </para>
+/// <para>
+/// <b>Defenses: per-port cap.</b> <see cref="MaxPerPort"/> works like the Linux bridge's learning limit
+/// (<c>fdb_max_learned</c>, default 0 = unlimited), but per port rather than per bridge: a port holding that many
+/// dynamic entries learns no new station. Moves of known stations onto the port are not refused (refusing would leave them pointing at the port
+/// they left), so a port can exceed its cap through moves; lowering the cap removes nothing.
+/// </para>
+/// <para>
+/// <b>Defenses: thread-safety.</b> Eviction makes learners removers too, alongside the one control-lock holder. Removal was
+/// already a compare-exchange of the value against the value judged, so two removers of one entry cannot both win;
+/// only the winner writes the tombstone and adjusts the counts. The evicted entry's unit of <see cref="Count"/> is
+/// handed to the new station instead of being released, so a full table stays exactly full and no other learner can
+/// take the room in between (<see cref="Count"/> never exceeds <see cref="Capacity"/>). Control code no longer
+/// assumes a key cannot change under the lock: <see cref="AddStatic"/> rechecks the key before overwriting a value.
+/// An evicter can hit a slot freed and reused by another station with an identical value (the ABA race (2) in the
+/// remarks on <see cref="MacTable"/>); it then evicts that station instead, which has the same port and so is an
+/// equally fair victim. The per-port cap is a bounded compare-exchange on the port's count taken before the slot is
+/// claimed, so concurrent learners on one port cannot overshoot it.
+/// </para>
+/// <para>
+/// <b>Defenses: performance.</b> Refreshes touch no count. A new station costs one more atomic add (its port's count) and
+/// one read of the heaviest port's count; the counts of 16 ports share a cache line, which new stations on
+/// neighbouring ports bounce much as they already bounce the live count. A full table answers a flooding port after
+/// one probe and a few reads, writing nothing.
+/// </para>
+/// <para>
+/// <b>Defenses: flap detection.</b> Only a learn that moves a station records anything, so a station that stays put
+/// pays nothing: the move goes into a fixed array of 1024 records indexed by a hash of the key, each {key, state
+/// word, move count}, updated with compare-exchanges and overwritten freely (lossy by design: stations sharing a record
+/// can hide each other, and an unreported flapper keeps its record for one window). A station moving
+/// <see cref="FlapMoves"/> times within <see cref="FlapWindowSeconds"/> (default 3 in 5 s, reasons on the properties)
+/// gets <see cref="LearnResult.MovedFlapping"/> instead of <see cref="LearnResult.Moved"/> and is marked for
+/// <see cref="DrainFlaps"/>, which housekeeping calls once per logging interval to report each flapper once.
 /// </para>
 /// </remarks>
 public sealed partial class MacTable
@@ -125,7 +183,8 @@ public sealed partial class MacTable
         uint now = Volatile.Read(ref _now);
         Slot[] slots = store.Slots;
         int mask = store.Mask;
-        bool reserved = false;
+        bool reserved = false; // one unit of Count and one of the port's dynamic count, held for this station
+        bool evicted = false;
 
         while (true)
         {
@@ -137,13 +196,10 @@ public sealed partial class MacTable
                 ulong k = Volatile.Read(ref slots[i].Key);
                 if (k == key)
                 {
-                    if (TryUpdate(ref slots[i], key, port, now, out LearnResult result))
+                    if (TryUpdate(store, ref slots[i], key, port, now, out LearnResult result))
                     {
-                        if (reserved)
-                        {
-                            store.Release();
-                        }
-
+                        // Learned meanwhile by another thread (an eviction made for it is not undone: soft state).
+                        ReleaseReservations(store, port, reserved);
                         return result;
                     }
 
@@ -174,27 +230,33 @@ public sealed partial class MacTable
                 continue;
             }
 
-            if (free < 0 || (!reserved && !store.TryReserve()))
+            if (free < 0)
             {
-                // Full (or, impossibly at load <= 0.75, no free slot left on the whole ring).
-                if (reserved)
-                {
-                    store.Release();
-                }
-
+                // Impossible at load <= 0.5: no free slot left on the whole ring.
+                ReleaseReservations(store, port, reserved);
                 return LearnResult.TableFull;
             }
 
-            reserved = true;
+            if (!reserved)
+            {
+                LearnResult refused = ReserveNewStation(store, port, now, out evicted);
+                if (refused != LearnResult.Learned)
+                {
+                    return refused;
+                }
+
+                reserved = true;
+            }
+
             ref Slot slot = ref slots[free];
             if (Interlocked.CompareExchange(ref slot.Key, key, freeKey) == freeKey)
             {
                 Volatile.Write(ref slot.Value, MakeValue(port, now, isStatic: false));
-                return LearnResult.Learned;
+                return evicted ? LearnResult.LearnedEvicting : LearnResult.Learned;
             }
 
             // Another thread claimed that slot first; probe again (it may have been this very station), keeping the
-            // reservation.
+            // reservations.
         }
     }
 
@@ -239,7 +301,7 @@ public sealed partial class MacTable
     /// <paramref name="key"/>, and the caller must probe again.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryUpdate(ref Slot slot, ulong key, int port, uint now, out LearnResult result)
+    private bool TryUpdate(Store store, ref Slot slot, ulong key, int port, uint now, out LearnResult result)
     {
         while (true)
         {
@@ -272,10 +334,33 @@ public sealed partial class MacTable
             }
 
             bool expired = IsExpired(value, now, Volatile.Read(ref _agingSeconds));
+            bool moving = oldPort != port;
+
+            // Count the entry on its new port first. An expired entry taken over by another port is a new station
+            // there, so the per-port cap applies; a move of a live station is never refused (as in the Linux bridge),
+            // since refusing would leave it pointing at the port it left.
+            if (moving && store.TryAddDynamic(port, expired ? Volatile.Read(ref _maxPerPort) : 0) < 0)
+            {
+                result = LearnResult.PortLimit;
+                return true;
+            }
+
             if (Interlocked.CompareExchange(ref slot.Value, MakeValue(port, now, isStatic: false), value) == value)
             {
-                result = expired ? LearnResult.Learned : oldPort == port ? LearnResult.Refreshed : LearnResult.Moved;
+                if (moving)
+                {
+                    store.RemoveDynamic(oldPort);
+                }
+
+                result = expired ? LearnResult.Learned
+                    : !moving ? LearnResult.Refreshed
+                    : RecordMove(key, oldPort, port, now);
                 return true;
+            }
+
+            if (moving)
+            {
+                store.RemoveDynamic(port);
             }
 
             // Changed in between (another learner, a static write or a removal): judge the new value.
