@@ -9,6 +9,9 @@ public sealed partial class Bridge
     private long _removedMoved;
     private long _removedTableFull;
     private long _removedFlooded;
+    private long _removedEvicted;
+    private long _removedPortLimit;
+    private long _removedFlaps;
 
     /// <summary>
     /// Sums every worker's counters into a snapshot. Costs the dataplane nothing: workers keep counting in their own
@@ -21,6 +24,9 @@ public sealed partial class Bridge
         long moved = Volatile.Read(ref _removedMoved);
         long full = Volatile.Read(ref _removedTableFull);
         long flooded = Volatile.Read(ref _removedFlooded);
+        long evicted = Volatile.Read(ref _removedEvicted);
+        long portLimit = Volatile.Read(ref _removedPortLimit);
+        long flaps = Volatile.Read(ref _removedFlaps);
         for (int id = 0; id < _slots.Length; id++)
         {
             PortSlot? slot = Volatile.Read(ref _slots[id]);
@@ -36,6 +42,9 @@ public sealed partial class Bridge
                 learned += Volatile.Read(ref block.Learned);
                 moved += Volatile.Read(ref block.Moved);
                 full += Volatile.Read(ref block.TableFull);
+                evicted += Volatile.Read(ref block.Evicted);
+                portLimit += Volatile.Read(ref block.PortLimit);
+                flaps += Volatile.Read(ref block.Flaps);
             }
 
             long[] portDrops = slot.Port.ReceiveDrops;
@@ -56,6 +65,9 @@ public sealed partial class Bridge
             Moved = moved,
             TableFull = full,
             Flooded = flooded,
+            Evicted = evicted,
+            PortLimit = portLimit,
+            Flaps = flaps,
             Aged = MacTable.AgedTotal,
             MacCount = MacTable.Count,
             MacCapacity = MacTable.Capacity,
@@ -71,6 +83,9 @@ public sealed partial class Bridge
             _removedMoved += block.Moved;
             _removedTableFull += block.TableFull;
             _removedFlooded += block.Flooded;
+            _removedEvicted += block.Evicted;
+            _removedPortLimit += block.PortLimit;
+            _removedFlaps += block.Flaps;
         }
     }
 }

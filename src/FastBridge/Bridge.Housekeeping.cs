@@ -1,14 +1,21 @@
 using FastBridge.Dataplane;
 using FastBridge.Diagnostics;
 using FastBridge.Ports;
+using FastBridge.Switching;
 using Microsoft.Extensions.Logging;
 
 namespace FastBridge;
 
 public sealed partial class Bridge
 {
+    /// <summary>Flapping stations are logged at most once per this many seconds each.</summary>
+    private const int FlapLogIntervalSeconds = 10;
+
+    private readonly List<FlapEvent> _flaps = [];
     private long _loggedTableFull;
     private long _loggedLearned;
+    private long _loggedPortLimit;
+    private int _ticks;
 
     /// <summary>
     /// Once a second, off the dataplane: advance the MAC table's clock and sweep expired entries, log port state
@@ -40,6 +47,10 @@ public sealed partial class Bridge
             }
 
             LogTableEvents();
+            if (++_ticks % FlapLogIntervalSeconds == 0)
+            {
+                LogFlaps();
+            }
         }
     }
 
@@ -88,10 +99,25 @@ public sealed partial class Bridge
         slot.LoggedStormDrops = drops;
     }
 
+    /// <summary>Logs each station that flapped since the last call once, with its MAC, VLAN and ports (OVS users ask for this).</summary>
+    private void LogFlaps()
+    {
+        _flaps.Clear();
+        MacTable.DrainFlaps(_flaps);
+        foreach (FlapEvent flap in _flaps)
+        {
+            _log.LogWarning("MAC {Mac} on VLAN {Vlan} is flapping between ports {From} and {To} ({Moves} moves); a loop or a duplicate MAC?",
+                flap.Mac, flap.Vlan, PortName(flap.FromPort), PortName(flap.ToPort), flap.Moves);
+        }
+    }
+
+    private string PortName(int id) => (uint)id < (uint)_slots.Length && _slots[id] is { } slot ? slot.Port.Name : $"#{id}";
+
     private void LogTableEvents()
     {
         long learned = 0;
         long full = 0;
+        long portLimit = 0;
         foreach (PortSlot? slot in _slots)
         {
             if (slot is null)
@@ -103,8 +129,17 @@ public sealed partial class Bridge
             {
                 learned += Volatile.Read(ref block.Learned);
                 full += Volatile.Read(ref block.TableFull);
+                portLimit += Volatile.Read(ref block.PortLimit);
             }
         }
+
+        if (portLimit > _loggedPortLimit)
+        {
+            _log.LogWarning("MAC learning limit ({Limit} per port): {Refused} new stations not learned in the last second",
+                MacTable.MaxPerPort, portLimit - _loggedPortLimit);
+        }
+
+        _loggedPortLimit = portLimit;
 
         if (learned > _loggedLearned)
         {

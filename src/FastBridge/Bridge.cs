@@ -38,7 +38,7 @@ public sealed partial class Bridge : IDisposable
         _options.Validate();
         _log = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FastBridge");
         Pool = new PacketPool(_options.PoolFrames, _options.LargePoolFrames);
-        MacTable = new MacTable(_options.MaxMacs, _options.AgingSeconds, _options.Time);
+        MacTable = new MacTable(_options.MaxMacs, _options.AgingSeconds, _options.Time) { MaxPerPort = _options.MaxMacsPerPort };
         _slots = new PortSlot?[_options.MaxPorts];
         Workers = new Worker[_options.EffectiveWorkers];
         for (int i = 0; i < Workers.Length; i++)

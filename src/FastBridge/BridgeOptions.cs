@@ -25,6 +25,13 @@ public sealed class BridgeOptions
 
     public const int DefaultStormLimit = 100_000;
 
+    /// <summary>
+    /// Most MACs one port may have learned (like the Linux bridge's learning limit); 0 = no limit. Whatever it is, a
+    /// full table evicts from the port holding the most entries (OVS's fair eviction), so a port flooding random source
+    /// MACs can never push out the stations of other ports.
+    /// </summary>
+    public int MaxMacsPerPort { get; set; }
+
     /// <summary>Dataplane worker threads; 0 = one per processor.</summary>
     public int Workers { get; set; }
 
@@ -60,6 +67,7 @@ public sealed class BridgeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMacs, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMacs, MacTable.MaxCapacity);
         ArgumentOutOfRangeException.ThrowIfNegative(StormLimit);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxMacsPerPort);
         ArgumentOutOfRangeException.ThrowIfNegative(Workers);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Workers, 64);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPorts, 2);

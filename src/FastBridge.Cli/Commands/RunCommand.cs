@@ -35,6 +35,11 @@ internal static class RunCommand
                 r.AddError($"--max-macs must be between 1 and {MacTable.MaxCapacity}");
             }
         });
+        var maxMacsPerPort = new Option<int>("--max-macs-per-port")
+        {
+            Description = "most MACs one port may learn (0 = no limit; a full table evicts from the port holding the most)",
+        };
+        maxMacsPerPort.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--max-macs-per-port must be 0 (no limit) or more"); } });
         var workers = new Option<int>("--workers")
         {
             Description = "dataplane threads (default: one per processor)",
@@ -69,7 +74,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, aging, maxMacs, workers, stormLimit, name, verbose, metrics,
+            taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, verbose, metrics,
         };
         command.SetAction(result => Run(
             result.GetValue(taps) ?? [],
@@ -78,6 +83,7 @@ internal static class RunCommand
                 Name = result.GetValue(name)!,
                 AgingSeconds = result.GetValue(aging),
                 MaxMacs = result.GetValue(maxMacs),
+                MaxMacsPerPort = result.GetValue(maxMacsPerPort),
                 Workers = result.GetValue(workers),
                 StormLimit = result.GetValue(stormLimit),
             },

@@ -82,6 +82,17 @@ internal sealed partial class Worker
                 case LearnResult.TableFull:
                     c.TableFull++;
                     break;
+                case LearnResult.LearnedEvicting:
+                    c.Learned++;
+                    c.Evicted++;
+                    break;
+                case LearnResult.PortLimit:
+                    c.PortLimit++;
+                    break;
+                case LearnResult.MovedFlapping:
+                    c.Moved++;
+                    c.Flaps++;
+                    break;
             }
 
             if (frame.Class == FrameClass.Unicast)

@@ -19,6 +19,15 @@ public sealed class BridgeCounters
     /// <summary>New stations not learned because the table was full (their frames flood).</summary>
     public long TableFull { get; internal set; }
 
+    /// <summary>Entries evicted from the port holding the most, to learn a station of another port (fair eviction).</summary>
+    public long Evicted { get; internal set; }
+
+    /// <summary>New stations not learned because their port held its <c>MaxMacsPerPort</c>.</summary>
+    public long PortLimit { get; internal set; }
+
+    /// <summary>Moves of stations that were flapping (moving between ports faster than the flap threshold).</summary>
+    public long Flaps { get; internal set; }
+
     /// <summary>Frames flooded, all ports together.</summary>
     public long Flooded { get; internal set; }
 

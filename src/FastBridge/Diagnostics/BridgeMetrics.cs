@@ -38,6 +38,9 @@ public sealed class BridgeMetrics : IDisposable
         SwitchCounter("mac.moved", "Stations seen on a new port", c => c.Moved);
         SwitchCounter("mac.aged", "MAC entries removed by aging", c => c.Aged);
         SwitchCounter("mac.table_full", "New stations not learned because the table was full", c => c.TableFull);
+        SwitchCounter("mac.evicted", "Entries evicted from the port holding the most (fair eviction)", c => c.Evicted);
+        SwitchCounter("mac.port_limit", "New stations not learned because their port held its limit", c => c.PortLimit);
+        SwitchCounter("mac.flaps", "Moves of stations flapping between ports", c => c.Flaps);
         SwitchCounter("flooded", "Frames flooded, all ports", c => c.Flooded);
         _meter.CreateObservableGauge("mac.entries", () => Measure(Snapshot().MacCount), "{entry}", "MAC table entries");
         _meter.CreateObservableGauge("mac.capacity", () => Measure(Snapshot().MacCapacity), "{entry}", "MAC table capacity");

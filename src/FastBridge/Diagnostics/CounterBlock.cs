@@ -25,6 +25,9 @@ internal sealed class CounterBlock
     public long Learned;
     public long Moved;
     public long TableFull;
+    public long Evicted;
+    public long PortLimit;
+    public long Flaps;
     public readonly long[] Drops = new long[DropReasons.Count];
 
 #pragma warning disable CS0169, IDE0051
