@@ -57,6 +57,10 @@ internal sealed class ControlRig : IDisposable
         return Parse(client.RequestRawAsync(json).WaitAsync(Timeout).GetAwaiter().GetResult());
     }
 
+    /// <summary>One request on an open client (optionally with a descriptor attached); the parsed response.</summary>
+    public static JsonElement Ask(ControlClient client, string json, int fd = -1) =>
+        Parse(client.RequestRawAsync(json, fd).WaitAsync(Timeout).GetAwaiter().GetResult());
+
     public static JsonElement Parse(string line) => JsonDocument.Parse(line).RootElement.Clone();
 
     public static void AssertOk(JsonElement response) =>
