@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FastBridge.Control;
 using FastBridge.Ports;
 using FastBridge.Switching;
 using Microsoft.Extensions.Logging;
@@ -58,7 +59,9 @@ internal static class RunCommand
             DefaultValueFactory = _ => BridgeOptions.DefaultStormLimit,
         };
         stormLimit.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--storm-limit must be 0 (off) or more frames per second"); } });
-        var name = new Option<string>("--name") { Description = "bridge name", DefaultValueFactory = _ => "fb0" };
+        var name = new Option<string>("--name") { Description = "bridge name (its control socket is /run/fastbridge/NAME.sock)", DefaultValueFactory = _ => "fb0" };
+        var control = new Option<string?>("--control") { Description = "control socket path (default /run/fastbridge/NAME.sock)" };
+        var config = new Option<string?>("--config") { Description = "JSON file with name, control, ports, aging, max_macs, max_macs_per_port, workers, storm_limit, metrics; flags override it" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "also log MAC learning and aging totals" };
         var metrics = new Option<string?>("--metrics")
         {
@@ -74,32 +77,63 @@ internal static class RunCommand
 
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, verbose, metrics,
+            taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics,
         };
-        command.SetAction(result => Run(
-            result.GetValue(taps) ?? [],
-            new BridgeOptions
+        command.SetAction(result =>
+        {
+            var options = new BridgeOptions();
+            string[] ports = result.GetValue(taps) ?? [];
+            string? socketPath = result.GetValue(control);
+            string? metricsAt = result.GetValue(metrics);
+            if (result.GetValue(config) is { } file)
             {
-                Name = result.GetValue(name)!,
-                AgingSeconds = result.GetValue(aging),
-                MaxMacs = result.GetValue(maxMacs),
-                MaxMacsPerPort = result.GetValue(maxMacsPerPort),
-                Workers = result.GetValue(workers),
-                StormLimit = result.GetValue(stormLimit),
-            },
-            result.GetValue(verbose),
-            result.GetValue(metrics)));
+                RunConfig loaded;
+                try
+                {
+                    loaded = RunConfig.Load(file);
+                }
+                catch (FormatException e)
+                {
+                    Console.Error.WriteLine($"fastbridge run: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+
+                options.Name = Given(result, name) ? result.GetValue(name)! : loaded.Name ?? options.Name;
+                options.AgingSeconds = Given(result, aging) ? result.GetValue(aging) : loaded.Aging ?? options.AgingSeconds;
+                options.MaxMacs = Given(result, maxMacs) ? result.GetValue(maxMacs) : loaded.MaxMacs ?? options.MaxMacs;
+                options.Workers = Given(result, workers) ? result.GetValue(workers) : loaded.Workers ?? options.Workers;
+                options.MaxMacsPerPort = Given(result, maxMacsPerPort) ? result.GetValue(maxMacsPerPort) : loaded.MaxMacsPerPort ?? options.MaxMacsPerPort;
+                options.StormLimit = Given(result, stormLimit) ? result.GetValue(stormLimit) : loaded.StormLimit ?? options.StormLimit;
+                metricsAt ??= loaded.Metrics;
+                ports = ports.Length > 0 ? ports : [.. loaded.Ports ?? []];
+                socketPath ??= loaded.Control;
+            }
+            else
+            {
+                if (ports.Length == 0)
+                {
+                    Console.Error.WriteLine("fastbridge run: at least one --tap NAME is needed (or a --config FILE)");
+                    return ExitCodes.Usage;
+                }
+
+                options.Name = result.GetValue(name)!;
+                options.AgingSeconds = result.GetValue(aging);
+                options.MaxMacs = result.GetValue(maxMacs);
+                options.Workers = result.GetValue(workers);
+                options.MaxMacsPerPort = result.GetValue(maxMacsPerPort);
+                options.StormLimit = result.GetValue(stormLimit);
+            }
+
+            return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt);
+        });
         return command;
     }
 
-    private static int Run(string[] taps, BridgeOptions options, bool verbose, string? metricsAt)
-    {
-        if (taps.Length == 0)
-        {
-            Console.Error.WriteLine("fastbridge run: at least one --tap NAME is needed");
-            return ExitCodes.Usage;
-        }
+    /// <summary>True when the option was written on the command line (not just its default).</summary>
+    private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
+    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt)
+    {
         foreach (string tap in taps)
         {
             if (Array.IndexOf(taps, tap) != Array.LastIndexOf(taps, tap))
@@ -113,6 +147,12 @@ internal static class RunCommand
         options.LoggerFactory = logging;
         ILogger log = logging.CreateLogger("fastbridge");
         using var shutdown = new ShutdownSignal();
+        if (ControlServer.IsLive(socketPath))
+        {
+            Console.Error.WriteLine($"fastbridge: control socket '{socketPath}' is in use by a running switch (stop it, or choose another --name or --control)");
+            return ExitCodes.Failed;
+        }
+
         using var bridge = new Bridge(options);
         foreach (string tap in taps)
         {
@@ -131,26 +171,41 @@ internal static class RunCommand
             log.LogInformation("TAP {Tap} {How}", tap, port.CreatedDevice ? "created" : "attached");
         }
 
-        bridge.Start();
-        Metrics.PrometheusEndpoint? metrics = null;
-        if (metricsAt is not null)
+        ControlServer server;
+        try
         {
-            Metrics.PrometheusEndpoint.TryParse(metricsAt, out var endpoint, out _);
-            try
-            {
-                metrics = Metrics.PrometheusEndpoint.Start(endpoint!);
-                log.LogInformation("metrics at {Url}", metrics.Url);
-            }
-            catch (Exception e) when (e is System.Net.HttpListenerException or InvalidOperationException)
-            {
-                Console.Error.WriteLine($"fastbridge: cannot serve metrics at {metricsAt}: {e.Message}");
-                return ExitCodes.Failed;
-            }
+            server = ControlServer.Start(bridge, socketPath, logging.CreateLogger("fastbridge.control"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"fastbridge: {e.Message}");
+            return ExitCodes.Failed;
         }
 
-        using Metrics.PrometheusEndpoint? metricsEndpoint = metrics;
-        shutdown.Token.WaitHandle.WaitOne();
-        log.LogInformation("{Signal} received, stopping", shutdown.Received);
+        using (server)
+        {
+            bridge.Start();
+            Metrics.PrometheusEndpoint? metrics = null;
+            if (metricsAt is not null)
+            {
+                Metrics.PrometheusEndpoint.TryParse(metricsAt, out var endpoint, out _);
+                try
+                {
+                    metrics = Metrics.PrometheusEndpoint.Start(endpoint!);
+                    log.LogInformation("metrics at {Url}", metrics.Url);
+                }
+                catch (Exception e) when (e is System.Net.HttpListenerException or InvalidOperationException)
+                {
+                    Console.Error.WriteLine($"fastbridge: cannot serve metrics at {metricsAt}: {e.Message}");
+                    return ExitCodes.Failed;
+                }
+            }
+
+            using Metrics.PrometheusEndpoint? metricsEndpoint = metrics;
+            shutdown.Token.WaitHandle.WaitOne();
+            log.LogInformation("{Signal} received, stopping", shutdown.Received);
+        }
+
         return ExitCodes.Ok;
     }
 }

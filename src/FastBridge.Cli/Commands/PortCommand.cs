@@ -1,0 +1,48 @@
+using System.CommandLine;
+using FastBridge.Cli.Output;
+using FastBridge.Control;
+
+namespace FastBridge.Cli.Commands;
+
+/// <summary><c>fastbridge port add|del|list</c> on a running switch.</summary>
+internal static class PortCommand
+{
+    public static Command Create()
+    {
+        var addName = new Argument<string>("NAME") { Description = "port name: the TAP device to create or attach (with --fd: the name to give the port)" };
+        var fd = new Option<int?>("--fd") { Description = "hand over this open TAP file descriptor of the calling process instead of opening NAME" };
+        fd.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) { r.AddError("--fd must be 0 or more"); } });
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd };
+        add.WithControlOptions().SetAction((result, cancel) =>
+        {
+            int? handOver = result.GetValue(fd);
+            var request = new ControlRequest { Verb = "port-add", Name = result.GetValue(addName), Fd = handOver is null ? null : true };
+            return ControlCall.RunAsync(result, request, r =>
+                Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")})"),
+                handOver ?? -1, cancel);
+        });
+
+        var delName = new Argument<string>("NAME") { Description = "port name" };
+        var del = new Command("del", "Remove a port (a TAP device the switch created goes away with it)") { delName };
+        del.WithControlOptions().SetAction((result, cancel) =>
+            ControlCall.RunAsync(result, new ControlRequest { Verb = "port-del", Name = result.GetValue(delName) },
+                _ => Console.Out.WriteLine($"port {result.GetValue(delName)} removed"), cancel: cancel));
+
+        var list = new Command("list", "List the ports");
+        list.WithControlOptions().SetAction((result, cancel) =>
+            ControlCall.RunAsync(result, new ControlRequest { Verb = "port-list" }, r => WritePorts(r.Ports ?? []), cancel: cancel));
+
+        return new Command("port", "Add, remove and list the ports of a running switch") { add, del, list };
+    }
+
+    private static void WritePorts(List<PortInfo> ports)
+    {
+        var table = new TableWriter("name", "id", "kind", "state", "device");
+        foreach (PortInfo port in ports)
+        {
+            table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Device ?? "-");
+        }
+
+        table.WriteTo(Console.Out);
+    }
+}

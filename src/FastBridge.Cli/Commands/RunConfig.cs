@@ -1,0 +1,112 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FastBridge.Switching;
+
+namespace FastBridge.Cli.Commands;
+
+/// <summary>
+/// The file of <c>fastbridge run --config FILE</c>: every member optional, snake_case, unknown members rejected.
+/// <code>{ "name": "fb0", "control": "/run/fastbridge/fb0.sock", "ports": ["tap0", "tap1"], "aging": 300, "max_macs": 8192, "workers": 2 }</code>
+/// Flags given on the command line override the file's values (<c>--tap</c> replaces its port list).
+/// </summary>
+internal sealed class RunConfig
+{
+    public string? Name { get; set; }
+
+    public string? Control { get; set; }
+
+    public List<string>? Ports { get; set; }
+
+    public int? Aging { get; set; }
+
+    public int? MaxMacs { get; set; }
+
+    public int? Workers { get; set; }
+
+    public int? MaxMacsPerPort { get; set; }
+
+    public int? StormLimit { get; set; }
+
+    public string? Metrics { get; set; }
+
+    /// <summary>Reads and checks <paramref name="path"/>; throws <see cref="FormatException"/> with a one-line reason.</summary>
+    public static RunConfig Load(string path)
+    {
+        RunConfig? config;
+        try
+        {
+            using FileStream file = File.OpenRead(path);
+            config = JsonSerializer.Deserialize(file, RunConfigJson.Default.RunConfig);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FormatException($"cannot read config file '{path}': {e.Message}", e);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"config file '{path}' is not valid: {e.Message}", e);
+        }
+
+        if (config is null)
+        {
+            throw new FormatException($"config file '{path}' must hold a JSON object");
+        }
+
+        config.Check(path);
+        return config;
+    }
+
+    private void Check(string path)
+    {
+        if (Aging is < 0)
+        {
+            throw new FormatException($"config file '{path}': \"aging\" must be 0 or more seconds");
+        }
+
+        if (MaxMacs is < 1 or > MacTable.MaxCapacity)
+        {
+            throw new FormatException($"config file '{path}': \"max_macs\" must be between 1 and {MacTable.MaxCapacity}");
+        }
+
+        if (Workers is < 0 or > 64)
+        {
+            throw new FormatException($"config file '{path}': \"workers\" must be between 1 and 64 (0 = one per processor)");
+        }
+
+        if (MaxMacsPerPort is < 0)
+        {
+            throw new FormatException($"config file '{path}': \"max_macs_per_port\" must be 0 (no limit) or more");
+        }
+
+        if (StormLimit is < 0)
+        {
+            throw new FormatException($"config file '{path}': \"storm_limit\" must be 0 (off) or more frames per second");
+        }
+
+        if (Metrics is not null && !FastBridge.Cli.Metrics.PrometheusEndpoint.TryParse(Metrics, out _, out string? metricsError))
+        {
+            throw new FormatException($"config file '{path}': \"metrics\": {metricsError}");
+        }
+
+        if (Name is { Length: 0 } || Control is { Length: 0 })
+        {
+            throw new FormatException($"config file '{path}': \"name\" and \"control\" must not be empty");
+        }
+
+        foreach (string port in Ports ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(port))
+            {
+                throw new FormatException($"config file '{path}': \"ports\" holds an empty name");
+            }
+        }
+    }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    ReadCommentHandling = JsonCommentHandling.Skip,
+    AllowTrailingCommas = true)]
+[JsonSerializable(typeof(RunConfig))]
+internal sealed partial class RunConfigJson : JsonSerializerContext;

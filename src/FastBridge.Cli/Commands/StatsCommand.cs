@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using FastBridge.Cli.Output;
+using FastBridge.Control;
+
+namespace FastBridge.Cli.Commands;
+
+/// <summary><c>fastbridge stats [--watch] [--count N]</c>: per-port and switch-wide counters of a running switch.</summary>
+internal static class StatsCommand
+{
+    public static Command Create()
+    {
+        var watch = new Option<bool>("--watch", "-w") { Description = "refresh once a second with rates, until Ctrl-C" };
+        var count = new Option<int?>("--count") { Description = "with --watch: stop after N samples (implies --watch)" };
+        count.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) { r.AddError("--count must be 1 or more"); } });
+        var command = new Command("stats", "Per-port rx/tx frames and bytes and drops by reason; MAC table totals") { watch, count };
+        command.WithControlOptions().SetAction((result, cancel) =>
+        {
+            int? samples = result.GetValue(count);
+            return result.GetValue(watch) || samples is not null
+                ? WatchAsync(result, samples, cancel)
+                : ControlCall.RunAsync(result, new ControlRequest { Verb = "stats" }, r => Write(r, previous: null, 0), cancel: cancel);
+        });
+        return command;
+    }
+
+    /// <summary>One sample a second on one connection, each printed with the rates since the one before.</summary>
+    private static async Task<int> WatchAsync(ParseResult result, int? samples, CancellationToken cancel)
+    {
+        bool json = result.GetValue(ControlCall.Json);
+        try
+        {
+            using ControlClient client = ControlClient.Connect(ControlCall.SocketPath(result));
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            ControlResponse? previous = null;
+            long previousAt = 0;
+            for (int taken = 0; samples is null || taken < samples; taken++)
+            {
+                if (taken > 0 && !await timer.WaitForNextTickAsync(cancel).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                (ControlResponse response, string raw) = await client.RequestAsync(new ControlRequest { Verb = "stats" }, cancel: cancel).ConfigureAwait(false);
+                long now = Environment.TickCount64;
+                if (!response.Ok)
+                {
+                    Console.Error.WriteLine($"fastbridge: {response.Error}");
+                    return ExitCodes.Failed;
+                }
+
+                if (json)
+                {
+                    Console.Out.WriteLine(raw);
+                }
+                else
+                {
+                    if (!Console.IsOutputRedirected)
+                    {
+                        Console.Out.Write("\e[H\e[2J"); // home and clear, like top
+                    }
+
+                    Console.Out.WriteLine($"fastbridge stats {ControlCall.SocketPath(result)}  {DateTime.Now:HH:mm:ss}  (every 1 s; Ctrl-C to stop)");
+                    Write(response, previous, (now - previousAt) / 1000.0);
+                    Console.Out.WriteLine();
+                }
+
+                Console.Out.Flush();
+                previous = response;
+                previousAt = now;
+            }
+
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Ok; // Ctrl-C
+        }
+        catch (ControlClientException e)
+        {
+            Console.Error.WriteLine($"fastbridge: {e.Message}");
+            return e.ExitCode;
+        }
+    }
+
+    private static void Write(ControlResponse response, ControlResponse? previous, double seconds)
+    {
+        bool rates = previous is not null && seconds > 0;
+        var table = rates
+            ? new TableWriter("port", "state", "rx-frames", "rx/s", "rx-bytes", "rx-B/s", "tx-frames", "tx/s", "tx-bytes", "tx-B/s", "drops")
+            : new TableWriter("port", "state", "rx-frames", "rx-bytes", "tx-frames", "tx-bytes", "flooded", "drops");
+        foreach (PortInfo port in response.Ports ?? [])
+        {
+            string drops = Drops(port);
+            if (rates)
+            {
+                PortInfo? before = previous!.Ports?.Find(p => p.Name == port.Name && p.Id == port.Id);
+                table.Row(port.Name, port.State,
+                    port.RxFrames, Rate(port.RxFrames, before?.RxFrames, seconds), port.RxBytes, Rate(port.RxBytes, before?.RxBytes, seconds),
+                    port.TxFrames, Rate(port.TxFrames, before?.TxFrames, seconds), port.TxBytes, Rate(port.TxBytes, before?.TxBytes, seconds),
+                    drops);
+            }
+            else
+            {
+                table.Row(port.Name, port.State, port.RxFrames, port.RxBytes, port.TxFrames, port.TxBytes, port.Flooded, drops);
+            }
+        }
+
+        table.WriteTo(Console.Out);
+        TableInfo t = response.Table!;
+        Console.Out.WriteLine(
+            $"mac table: {t.Size}/{t.Capacity} entries, aging {t.AgingSeconds} s; learned {t.Learned}, moved {t.Moved}, aged {t.Aged}, flooded {t.Flooded}, table-full {t.TableFull}");
+    }
+
+    private static string Drops(PortInfo port)
+    {
+        var parts = new List<string>();
+        foreach ((string reason, long n) in port.Drops ?? [])
+        {
+            if (n != 0)
+            {
+                parts.Add($"{reason}={n}");
+            }
+        }
+
+        return parts.Count == 0 ? "0" : string.Join(",", parts);
+    }
+
+    private static string Rate(long? now, long? before, double seconds) =>
+        now is null || before is null || now < before ? "-" : ((long)Math.Round((now.Value - before.Value) / seconds)).ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,321 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text.Json;
+using FastBridge.Interop;
+using Microsoft.Extensions.Logging;
+
+namespace FastBridge.Control;
+
+/// <summary>
+/// One client of the control socket: its own async loop that reads request lines and writes one response line each.
+/// </summary>
+/// <remarks>
+/// Design: two loops joined by a <see cref="Pipe"/>. The fill loop waits for the socket to become readable (a
+/// zero-byte receive), then reads with recvmsg so that descriptors sent with a request (SCM_RIGHTS) are collected
+/// before its bytes reach the pipe; the process loop cuts the pipe's bytes into lines, answers each, and writes the
+/// answers through a <see cref="PipeWriter"/> over the socket. Limits: a line longer than
+/// <see cref="ControlServerOptions.MaxRequestBytes"/> gets an error and is skipped to its newline, a connection
+/// silent for <see cref="ControlServerOptions.IdleTimeout"/> is closed (so is one that leaves its responses unread
+/// that long), and a token bucket answers requests beyond <see cref="ControlServerOptions.RequestsPerSecond"/> with an
+/// error. A client that vanishes mid-request only ends its own loops; its partial line is dropped.
+/// Thread-safety: the two loops share only the pipe and the descriptor list (locked).
+/// </remarks>
+internal sealed class ControlConnection
+{
+    private static readonly byte[] s_newline = "\n"u8.ToArray();
+
+    private readonly ControlServer _server;
+    private readonly Socket _socket;
+    private readonly ControlServerOptions _options;
+    private readonly ILogger _log;
+    private readonly Pipe _input;
+    private readonly PipeWriter _output;
+    private readonly Utf8JsonWriter _json;
+    private readonly List<int> _fds = [];
+    private double _tokens;
+    private long _refilledAt;
+    private bool _discarding;
+
+    public ControlConnection(ControlServer server, Socket socket, ControlServerOptions options, ILogger log)
+    {
+        _server = server;
+        _socket = socket;
+        _options = options;
+        _log = log;
+        Peer = PeerCredentials.Of(socket);
+        MayChangeState = ControlServer.MayChangeState(Peer.Uid, server.OwnerUid);
+        long pause = options.MaxRequestBytes + (64L * 1024);
+        _input = new Pipe(new PipeOptions(pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, useSynchronizationContext: false));
+        _output = PipeWriter.Create(new NetworkStream(socket, ownsSocket: false), new StreamPipeWriterOptions(leaveOpen: true));
+        _json = new Utf8JsonWriter(_output);
+        _tokens = options.RequestsPerSecond;
+        _refilledAt = Environment.TickCount64;
+    }
+
+    public PeerCredentials Peer { get; }
+
+    public bool MayChangeState { get; }
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        Task fill = FillAsync(done.Token);
+        try
+        {
+            await ProcessAsync(done.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+            _log.LogDebug("control client pid {Pid}: {Error}", Peer.Pid, e.Message);
+        }
+        finally
+        {
+            done.Cancel();
+            await fill.ConfigureAwait(false);
+            await _input.Reader.CompleteAsync().ConfigureAwait(false);
+            await _output.CompleteAsync().ConfigureAwait(false);
+            _json.Dispose();
+            _socket.Dispose();
+            lock (_fds)
+            {
+                foreach (int fd in _fds)
+                {
+                    Libc.Close(fd);
+                }
+
+                _fds.Clear();
+            }
+        }
+    }
+
+    /// <summary>Moves bytes (and descriptors) from the socket into the pipe until end of stream, idle timeout or stop.</summary>
+    private async Task FillAsync(CancellationToken done)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(done);
+        PipeWriter writer = _input.Writer;
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                idle.CancelAfter(_options.IdleTimeout);
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, idle.Token).ConfigureAwait(false);
+                Memory<byte> memory = writer.GetMemory(4096);
+                int received = Receive(memory.Span, out int errno);
+                if (received < 0)
+                {
+                    if (errno == Errno.EAGAIN)
+                    {
+                        continue;
+                    }
+
+                    failure = new IOException($"recvmsg: {Errno.Describe(errno)}");
+                    break;
+                }
+
+                if (received == 0)
+                {
+                    break; // the client closed its end
+                }
+
+                writer.Advance(received);
+                FlushResult flushed = await writer.FlushAsync(done).ConfigureAwait(false);
+                if (flushed.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!done.IsCancellationRequested)
+        {
+            _log.LogDebug("control client pid {Pid} silent for {Timeout}: closing", Peer.Pid, _options.IdleTimeout);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // stopping, or the socket went away
+        }
+
+        await writer.CompleteAsync(failure).ConfigureAwait(false);
+    }
+
+    private int Receive(Span<byte> buffer, out int errno)
+    {
+        lock (_fds)
+        {
+            int received = UnixFdPassing.Receive(_socket, buffer, _fds, out errno);
+            while (_fds.Count > UnixFdPassing.MaxFdsPerRead)
+            {
+                Libc.Close(_fds[0]); // descriptors nobody asked for: keep only the latest few
+                _fds.RemoveAt(0);
+            }
+
+            return received;
+        }
+    }
+
+    private async Task ProcessAsync(CancellationToken done)
+    {
+        PipeReader reader = _input.Reader;
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(done).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                return; // the fill loop failed: the socket is broken
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            while (buffer.PositionOf((byte)'\n') is { } newline)
+            {
+                ReadOnlySequence<byte> line = buffer.Slice(0, newline);
+                buffer = buffer.Slice(buffer.GetPosition(1, newline));
+                if (_discarding)
+                {
+                    _discarding = false; // the end of an oversized request
+                    continue;
+                }
+
+                if (line.Length > _options.MaxRequestBytes)
+                {
+                    await RespondAsync(TooLong(), done).ConfigureAwait(false);
+                    continue;
+                }
+
+                await HandleAsync(line, done).ConfigureAwait(false);
+            }
+
+            if (!_discarding && buffer.Length > _options.MaxRequestBytes)
+            {
+                await RespondAsync(TooLong(), done).ConfigureAwait(false);
+                _discarding = true;
+            }
+
+            if (_discarding)
+            {
+                buffer = buffer.Slice(buffer.End);
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return; // whatever is left is a request cut off by the client: dropped
+            }
+        }
+    }
+
+    private ControlResponse TooLong() => ControlResponse.Failure($"request longer than {_options.MaxRequestBytes} bytes");
+
+    private async ValueTask HandleAsync(ReadOnlySequence<byte> line, CancellationToken done)
+    {
+        if (IsBlank(line))
+        {
+            return;
+        }
+
+        if (!TryTakeToken())
+        {
+            await RespondAsync(ControlResponse.Failure($"rate limit: more than {_options.RequestsPerSecond} requests a second on this connection; slow down"), done).ConfigureAwait(false);
+            return;
+        }
+
+        ControlRequest? request;
+        try
+        {
+            request = line.IsSingleSegment
+                ? JsonSerializer.Deserialize(line.FirstSpan, ControlJson.Default.ControlRequest)
+                : JsonSerializer.Deserialize(line.ToArray(), ControlJson.Default.ControlRequest);
+        }
+        catch (JsonException e)
+        {
+            await RespondAsync(ControlResponse.Failure($"invalid request: {e.Message}"), done).ConfigureAwait(false);
+            return;
+        }
+
+        if (request is null)
+        {
+            await RespondAsync(ControlResponse.Failure("invalid request: expected a JSON object"), done).ConfigureAwait(false);
+            return;
+        }
+
+        int fd = -1;
+        if (request.Fd == true)
+        {
+            lock (_fds)
+            {
+                if (_fds.Count > 0)
+                {
+                    fd = _fds[0];
+                    _fds.RemoveAt(0);
+                }
+            }
+        }
+
+        ControlResponse response;
+        try
+        {
+            response = _server.Execute(this, request, ref fd);
+        }
+        finally
+        {
+            if (fd >= 0)
+            {
+                Libc.Close(fd);
+            }
+        }
+
+        await RespondAsync(response, done).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes one response line; a client that leaves responses unread for the idle timeout is dropped.</summary>
+    private async ValueTask RespondAsync(ControlResponse response, CancellationToken done)
+    {
+        _json.Reset(_output);
+        JsonSerializer.Serialize(_json, response, ControlJson.Default.ControlResponse);
+        _json.Flush();
+        _output.Write(s_newline);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(done);
+        timeout.CancelAfter(_options.IdleTimeout);
+        FlushResult flushed = await _output.FlushAsync(timeout.Token).ConfigureAwait(false);
+        if (flushed.IsCompleted)
+        {
+            throw new IOException("the client stopped reading");
+        }
+    }
+
+    /// <summary>Token bucket: <see cref="ControlServerOptions.RequestsPerSecond"/> a second, as many in a burst.</summary>
+    private bool TryTakeToken()
+    {
+        long now = Environment.TickCount64;
+        int rate = _options.RequestsPerSecond;
+        _tokens = Math.Min(rate, _tokens + ((now - _refilledAt) * rate / 1000.0));
+        _refilledAt = now;
+        if (_tokens < 1)
+        {
+            return false;
+        }
+
+        _tokens--;
+        return true;
+    }
+
+    private static bool IsBlank(ReadOnlySequence<byte> line)
+    {
+        foreach (ReadOnlyMemory<byte> segment in line)
+        {
+            foreach (byte b in segment.Span)
+            {
+                if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r'))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json.Serialization;
+
+namespace FastBridge.Control;
+
+/// <summary>
+/// One request on the control socket: a JSON object on one line, e.g.
+/// <c>{"verb":"fdb-add","mac":"02:00:00:00:00:01","port":"tap0","vlan":0}</c>. Member names are snake_case;
+/// unknown members are an error. Which members a verb reads is listed in <see cref="ControlVerbs"/> and README.
+/// </summary>
+public sealed class ControlRequest
+{
+    /// <summary>What to do: port-list, port-add, port-del, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs.</summary>
+    public string? Verb { get; set; }
+
+    /// <summary>port-add, port-del: the port's name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>port-add: adopt the descriptor sent with this request (SCM_RIGHTS) instead of opening a TAP by name.</summary>
+    public bool? Fd { get; set; }
+
+    /// <summary>fdb-add: the port of the entry; fdb-show, fdb-flush: only this port.</summary>
+    public string? Port { get; set; }
+
+    /// <summary>fdb-add, fdb-del: the station address (aa:bb:cc:dd:ee:ff).</summary>
+    public string? Mac { get; set; }
+
+    /// <summary>fdb-add, fdb-del (default 0), fdb-show (filter): the VLAN id, 0 to 4095.</summary>
+    public int? Vlan { get; set; }
+
+    /// <summary>config-aging: seconds (0 = never); config-max-macs: the capacity.</summary>
+    public long? Value { get; set; }
+}
+
+/// <summary>
+/// One response line. <see cref="Ok"/> is always there; on failure <see cref="Error"/> says why in one line; on
+/// success the members of the verb are set and the others left out.
+/// </summary>
+public sealed class ControlResponse
+{
+    public bool Ok { get; set; }
+
+    public string? Error { get; set; }
+
+    /// <summary>status: the bridge's name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>status: dataplane threads.</summary>
+    public int? Workers { get; set; }
+
+    /// <summary>port-list, status: the ports; stats: their counters.</summary>
+    public List<PortInfo>? Ports { get; set; }
+
+    /// <summary>port-add: the port that was added.</summary>
+    public PortInfo? Port { get; set; }
+
+    /// <summary>fdb-show: the entries, ordered by port, VLAN, MAC.</summary>
+    public List<FdbEntry>? Entries { get; set; }
+
+    /// <summary>fdb-flush, port-del: entries removed.</summary>
+    public int? Removed { get; set; }
+
+    /// <summary>stats, status, config-*: the MAC table's settings and totals.</summary>
+    public TableInfo? Table { get; set; }
+
+    public static ControlResponse Failure(string error) => new() { Ok = false, Error = error };
+}
+
+/// <summary>A port in port-list, port-add and stats responses (the counters only in stats).</summary>
+public sealed class PortInfo
+{
+    public string Name { get; set; } = "";
+
+    public int Id { get; set; }
+
+    /// <summary>tap, memory, or the port class's name for other kinds.</summary>
+    public string Kind { get; set; } = "";
+
+    /// <summary>up, down or gone.</summary>
+    public string State { get; set; } = "";
+
+    /// <summary>Why the port is not up, when it is not.</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>TAP ports: the kernel interface name.</summary>
+    public string? Device { get; set; }
+
+    public long? RxFrames { get; set; }
+
+    public long? RxBytes { get; set; }
+
+    public long? TxFrames { get; set; }
+
+    public long? TxBytes { get; set; }
+
+    /// <summary>Received frames that went on to a port or a flood.</summary>
+    public long? Forwarded { get; set; }
+
+    /// <summary>Received frames that were flooded.</summary>
+    public long? Flooded { get; set; }
+
+    /// <summary>Frame copies handed to this port for transmission.</summary>
+    public long? TxOffered { get; set; }
+
+    /// <summary>Drops by reason (every reason, zero or not): runt, truncated-tag, ..., tx-error.</summary>
+    public SortedDictionary<string, long>? Drops { get; set; }
+}
+
+/// <summary>One MAC table entry in an fdb-show response.</summary>
+public sealed class FdbEntry
+{
+    public string Mac { get; set; } = "";
+
+    public int Vlan { get; set; }
+
+    /// <summary>The port's name (its id as text if it has none any more).</summary>
+    public string Port { get; set; } = "";
+
+    /// <summary>static or dynamic.</summary>
+    public string Type { get; set; } = "";
+
+    /// <summary>Seconds since last learned, refreshed or configured.</summary>
+    public int Age { get; set; }
+}
+
+/// <summary>The MAC table in stats, status and config responses.</summary>
+public sealed class TableInfo
+{
+    /// <summary>Live entries.</summary>
+    public int Size { get; set; }
+
+    /// <summary>max-macs.</summary>
+    public int Capacity { get; set; }
+
+    public int AgingSeconds { get; set; }
+
+    public long? Learned { get; set; }
+
+    public long? Moved { get; set; }
+
+    public long? Aged { get; set; }
+
+    public long? Flooded { get; set; }
+
+    public long? TableFull { get; set; }
+}
+
+/// <summary>Source-generated JSON for the control protocol (no reflection at run time).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(ControlRequest))]
+[JsonSerializable(typeof(ControlResponse))]
+public sealed partial class ControlJson : JsonSerializerContext;

@@ -1,0 +1,377 @@
+using System.Globalization;
+using FastBridge.Diagnostics;
+using FastBridge.Frames;
+using FastBridge.Ports;
+using FastBridge.Switching;
+using Microsoft.Extensions.ObjectPool;
+
+namespace FastBridge.Control;
+
+/// <summary>
+/// What each verb of the control protocol does to a <see cref="Bridge"/>. Every failure becomes an error response;
+/// nothing here throws to the connection.
+/// </summary>
+/// <remarks>
+/// Thread-safety: runs on a thread-pool thread of the connection that asked, never on a dataplane thread; it calls
+/// only the bridge's control methods (serialized by the bridge's control lock, which workers never take) and the MAC
+/// table's control methods (its own lock, likewise never taken on the frame path).
+/// </remarks>
+internal static class ControlVerbs
+{
+    /// <summary>Verbs that only read, allowed for every client that could connect.</summary>
+    public static bool IsReadOnly(string verb) => verb is "port-list" or "fdb-show" or "stats" or "status";
+
+    /// <summary>Every verb of the protocol.</summary>
+    public static bool IsKnown(string verb) => IsReadOnly(verb) || verb is "port-add" or "port-del" or "fdb-add" or "fdb-del"
+        or "fdb-flush" or "config-aging" or "config-max-macs";
+
+    /// <summary>
+    /// Runs <paramref name="request"/>. <paramref name="fd"/> is the descriptor that came with the request (or -1); a
+    /// verb that takes it sets it to -1, and the caller closes it otherwise.
+    /// </summary>
+    public static ControlResponse Execute(Bridge bridge, ControlRequest request, ref int fd, ObjectPool<List<MacEntry>> entryLists)
+    {
+        try
+        {
+            return request.Verb switch
+            {
+                "status" => Status(bridge),
+                "port-list" => new ControlResponse { Ok = true, Ports = PortList(bridge) },
+                "port-add" => PortAdd(bridge, request, ref fd),
+                "port-del" => PortDel(bridge, request),
+                "fdb-show" => FdbShow(bridge, request, entryLists),
+                "fdb-add" => FdbAdd(bridge, request),
+                "fdb-del" => FdbDel(bridge, request),
+                "fdb-flush" => FdbFlush(bridge, request),
+                "stats" => Stats(bridge),
+                "config-aging" => ConfigAging(bridge, request),
+                "config-max-macs" => ConfigMaxMacs(bridge, request),
+                null => ControlResponse.Failure("missing \"verb\""),
+                _ => ControlResponse.Failure($"unknown verb '{request.Verb}'"),
+            };
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TapException or ObjectDisposedException)
+        {
+            return ControlResponse.Failure(e.Message);
+        }
+    }
+
+    private static ControlResponse Status(Bridge bridge) => new()
+    {
+        Ok = true,
+        Name = bridge.Name,
+        Workers = bridge.WorkerCount,
+        Ports = PortList(bridge),
+        Table = Table(bridge.MacTable),
+    };
+
+    private static List<PortInfo> PortList(Bridge bridge)
+    {
+        var ports = new List<PortInfo>();
+        foreach (Port port in bridge.Ports)
+        {
+            ports.Add(Describe(port));
+        }
+
+        return ports;
+    }
+
+    private static ControlResponse PortAdd(Bridge bridge, ControlRequest request, ref int fd)
+    {
+        if (request.Fd == true)
+        {
+            if (fd < 0)
+            {
+                return ControlResponse.Failure("\"fd\": true but no descriptor came with the request (send it as SCM_RIGHTS)");
+            }
+
+            TapPort adopted = TapPort.Adopt(fd, request.Name, ownsFd: true);
+            fd = -1; // the port owns it now, whatever happens next
+            return Add(bridge, adopted);
+        }
+
+        if (string.IsNullOrEmpty(request.Name))
+        {
+            return ControlResponse.Failure("port-add needs \"name\"");
+        }
+
+        if (bridge.FindPort(request.Name) is not null)
+        {
+            return ControlResponse.Failure($"a port named '{request.Name}' is already in bridge {bridge.Name}");
+        }
+
+        return Add(bridge, TapPort.Open(request.Name));
+    }
+
+    private static ControlResponse Add(Bridge bridge, Port port)
+    {
+        try
+        {
+            bridge.AddPort(port);
+        }
+        catch
+        {
+            port.Dispose(); // a device this request created goes away again
+            throw;
+        }
+
+        return new ControlResponse { Ok = true, Port = Describe(port) };
+    }
+
+    private static ControlResponse PortDel(Bridge bridge, ControlRequest request)
+    {
+        if (string.IsNullOrEmpty(request.Name))
+        {
+            return ControlResponse.Failure("port-del needs \"name\"");
+        }
+
+        return bridge.RemovePort(request.Name)
+            ? new ControlResponse { Ok = true }
+            : ControlResponse.Failure($"no port named '{request.Name}'");
+    }
+
+    private static ControlResponse FdbShow(Bridge bridge, ControlRequest request, ObjectPool<List<MacEntry>> entryLists)
+    {
+        int portFilter = -1;
+        if (request.Port is not null && !TryFindPort(bridge, request.Port, out portFilter, out ControlResponse? error))
+        {
+            return error;
+        }
+
+        int vlanFilter = -1;
+        if (request.Vlan is not null && !TryVlan(request, out vlanFilter, out error))
+        {
+            return error;
+        }
+
+        Dictionary<int, string> names = PortNames(bridge);
+        List<MacEntry> snapshot = entryLists.Get();
+        try
+        {
+            bridge.MacTable.CopyTo(snapshot);
+            snapshot.Sort(static (a, b) =>
+                a.Port != b.Port ? a.Port.CompareTo(b.Port) : a.Vlan != b.Vlan ? a.Vlan.CompareTo(b.Vlan) : a.Mac.Value.CompareTo(b.Mac.Value));
+            var entries = new List<FdbEntry>(snapshot.Count);
+            foreach (MacEntry entry in snapshot)
+            {
+                if ((portFilter >= 0 && entry.Port != portFilter) || (vlanFilter >= 0 && entry.Vlan != vlanFilter))
+                {
+                    continue;
+                }
+
+                entries.Add(new FdbEntry
+                {
+                    Mac = entry.Mac.ToString(),
+                    Vlan = entry.Vlan,
+                    Port = names.GetValueOrDefault(entry.Port) ?? entry.Port.ToString(CultureInfo.InvariantCulture),
+                    Type = entry.IsStatic ? "static" : "dynamic",
+                    Age = entry.AgeSeconds,
+                });
+            }
+
+            return new ControlResponse { Ok = true, Entries = entries };
+        }
+        finally
+        {
+            entryLists.Return(snapshot);
+        }
+    }
+
+    private static ControlResponse FdbAdd(Bridge bridge, ControlRequest request)
+    {
+        if (!TryMac(request, out MacAddress mac, out ControlResponse? error)
+            || !TryVlan(request, out int vlan, out error))
+        {
+            return error;
+        }
+
+        if (request.Port is null)
+        {
+            return ControlResponse.Failure("fdb-add needs \"port\"");
+        }
+
+        if (!TryFindPort(bridge, request.Port, out int port, out error))
+        {
+            return error;
+        }
+
+        return bridge.MacTable.AddStatic(mac, (ushort)vlan, port)
+            ? new ControlResponse { Ok = true }
+            : ControlResponse.Failure($"the MAC table is full ({bridge.MacTable.Capacity} entries)");
+    }
+
+    private static ControlResponse FdbDel(Bridge bridge, ControlRequest request)
+    {
+        if (!TryMac(request, out MacAddress mac, out ControlResponse? error) || !TryVlan(request, out int vlan, out error))
+        {
+            return error;
+        }
+
+        return bridge.MacTable.Remove(mac, (ushort)vlan)
+            ? new ControlResponse { Ok = true }
+            : ControlResponse.Failure($"no entry for {mac} in VLAN {vlan}");
+    }
+
+    private static ControlResponse FdbFlush(Bridge bridge, ControlRequest request)
+    {
+        int port = -1;
+        if (request.Port is not null && !TryFindPort(bridge, request.Port, out port, out ControlResponse? error))
+        {
+            return error;
+        }
+
+        return new ControlResponse { Ok = true, Removed = bridge.MacTable.Flush(port) };
+    }
+
+    private static ControlResponse Stats(Bridge bridge)
+    {
+        BridgeCounters counters = bridge.ReadCounters();
+        var ports = new List<PortInfo>(counters.Ports.Count);
+        foreach (PortCounters c in counters.Ports)
+        {
+            var drops = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            for (int r = 1; r < DropReasons.Count; r++)
+            {
+                drops[DropReasons.Name((DropReason)r)] = c.Dropped((DropReason)r);
+            }
+
+            Port? port = bridge.FindPort(c.Name);
+            ports.Add(new PortInfo
+            {
+                Name = c.Name,
+                Id = c.Id,
+                Kind = port is null ? c.Kind : KindOf(port),
+                State = StateName(c.State),
+                Reason = c.State == PortState.Up ? null : c.StateReason,
+                Device = (port as TapPort)?.DeviceName,
+                RxFrames = c.RxFrames,
+                RxBytes = c.RxBytes,
+                TxFrames = c.TxFrames,
+                TxBytes = c.TxBytes,
+                Forwarded = c.Forwarded,
+                Flooded = c.Flooded,
+                TxOffered = c.TxOffered,
+                Drops = drops,
+            });
+        }
+
+        TableInfo table = Table(bridge.MacTable);
+        table.Learned = counters.Learned;
+        table.Moved = counters.Moved;
+        table.Aged = counters.Aged;
+        table.Flooded = counters.Flooded;
+        table.TableFull = counters.TableFull;
+        return new ControlResponse { Ok = true, Ports = ports, Table = table };
+    }
+
+    private static ControlResponse ConfigAging(Bridge bridge, ControlRequest request)
+    {
+        if (request.Value is not { } seconds || seconds < 0 || seconds > int.MaxValue)
+        {
+            return ControlResponse.Failure($"config-aging needs \"value\": seconds, 0 (never) to {int.MaxValue}");
+        }
+
+        bridge.MacTable.AgingSeconds = (int)seconds;
+        return new ControlResponse { Ok = true, Table = Table(bridge.MacTable) };
+    }
+
+    private static ControlResponse ConfigMaxMacs(Bridge bridge, ControlRequest request)
+    {
+        if (request.Value is not { } capacity || capacity < 1 || capacity > MacTable.MaxCapacity)
+        {
+            return ControlResponse.Failure($"config-max-macs needs \"value\": 1 to {MacTable.MaxCapacity}");
+        }
+
+        bridge.MacTable.Resize((int)capacity);
+        return new ControlResponse { Ok = true, Table = Table(bridge.MacTable) };
+    }
+
+    private static TableInfo Table(MacTable table) => new()
+    {
+        Size = table.Count,
+        Capacity = table.Capacity,
+        AgingSeconds = table.AgingSeconds,
+    };
+
+    private static PortInfo Describe(Port port) => new()
+    {
+        Name = port.Name,
+        Id = port.Id,
+        Kind = KindOf(port),
+        State = StateName(port.State),
+        Reason = port.State == PortState.Up ? null : port.StateReason,
+        Device = (port as TapPort)?.DeviceName,
+    };
+
+    internal static string KindOf(Port port) => port switch
+    {
+        TapPort => "tap",
+        MemoryPort => "memory",
+        _ => port.GetType().Name,
+    };
+
+    private static string StateName(PortState state) => state switch
+    {
+        PortState.Up => "up",
+        PortState.LinkDown => "down",
+        PortState.Gone => "gone",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+
+    private static Dictionary<int, string> PortNames(Bridge bridge)
+    {
+        var names = new Dictionary<int, string>();
+        foreach (Port port in bridge.Ports)
+        {
+            names[port.Id] = port.Name;
+        }
+
+        return names;
+    }
+
+    private static bool TryFindPort(Bridge bridge, string name, out int id, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ControlResponse? error)
+    {
+        Port? port = bridge.FindPort(name);
+        id = port?.Id ?? -1;
+        error = port is null ? ControlResponse.Failure($"no port named '{name}'") : null;
+        return port is not null;
+    }
+
+    private static bool TryMac(ControlRequest request, out MacAddress mac, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ControlResponse? error)
+    {
+        mac = default;
+        if (request.Mac is null)
+        {
+            error = ControlResponse.Failure($"{request.Verb} needs \"mac\"");
+            return false;
+        }
+
+        if (!MacAddress.TryParse(request.Mac, out mac))
+        {
+            error = ControlResponse.Failure($"'{request.Mac}' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+            return false;
+        }
+
+        if (mac.IsMulticast || mac.IsZero)
+        {
+            error = ControlResponse.Failure($"{mac} is a {(mac.IsZero ? "zero" : "multicast")} address: a station address is unicast");
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    private static bool TryVlan(ControlRequest request, out int vlan, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ControlResponse? error)
+    {
+        vlan = request.Vlan ?? 0;
+        if ((uint)vlan > MacTable.MaxVlan)
+        {
+            error = ControlResponse.Failure($"VLAN {vlan} is out of range (0 to {MacTable.MaxVlan})");
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+}
