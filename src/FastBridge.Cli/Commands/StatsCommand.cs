@@ -109,7 +109,7 @@ internal static class StatsCommand
         table.WriteTo(Console.Out);
         TableInfo t = response.Table!;
         Console.Out.WriteLine(
-            $"mac table: {t.Size}/{t.Capacity} entries, aging {t.AgingSeconds} s; learned {t.Learned}, moved {t.Moved}, aged {t.Aged}, flooded {t.Flooded}, table-full {t.TableFull}");
+            $"mac table: {t.Size}/{t.Capacity} entries, aging {t.AgingSeconds} s; learned {t.Learned}, moved {t.Moved}, aged {t.Aged}, flooded {t.Flooded}, table-full {t.TableFull}, evicted {t.Evicted}, port-limit {t.PortLimit}, flaps {t.Flaps}");
     }
 
     private static string Drops(PortInfo port)

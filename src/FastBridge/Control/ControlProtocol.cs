@@ -142,6 +142,12 @@ public sealed class TableInfo
     public long? Flooded { get; set; }
 
     public long? TableFull { get; set; }
+
+    public long? Evicted { get; set; }
+
+    public long? PortLimit { get; set; }
+
+    public long? Flaps { get; set; }
 }
 
 /// <summary>Source-generated JSON for the control protocol (no reflection at run time).</summary>

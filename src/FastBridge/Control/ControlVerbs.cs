@@ -261,6 +261,9 @@ internal static class ControlVerbs
         table.Aged = counters.Aged;
         table.Flooded = counters.Flooded;
         table.TableFull = counters.TableFull;
+        table.Evicted = counters.Evicted;
+        table.PortLimit = counters.PortLimit;
+        table.Flaps = counters.Flaps;
         return new ControlResponse { Ok = true, Ports = ports, Table = table };
     }
 
