@@ -16,7 +16,8 @@
 #               QUICK=1 perf/compare.sh    REPS=1 DURATION=3  (about 4 minutes)
 # Environment: REPS, DURATION (s per load), RTT_DURATION (s, default min(DURATION,5)),
 #              SWITCHES (space separated subset of: fastbridge fastbridge-w1 kernel ovs ovs-tso vde tapfwd),
-#              OUT (report path, default perf/RESULTS.md), KEEP_RAW=1 (keep the raw TSV next to the report).
+#              OUT (report path, default perf/RESULTS.md), KEEP_RAW=1 (keep the raw TSV and the run's metadata next to the report;
+#              `perf/report.py RAW META OUT` rebuilds the report from them).
 # Creates only namespaces, devices, processes and files with a random suffix, uses 198.18.0.0/15 only, and removes
 # everything it created on exit (also on Ctrl-C or an error); it kills only processes it started.
 set -euo pipefail
@@ -416,8 +417,8 @@ for REP in $(seq "$REPS"); do
         record died 1
       fi
     fi
-    case $SW in fastbridge*) cp "$WORK/fastbridge.log" "$WORK/fastbridge-$SW-$REP.log" 2>/dev/null || true ;; esac
     teardown_switch
+    case $SW in fastbridge*) cp "$WORK/fastbridge.log" "$WORK/fastbridge-$SW-$REP.log" 2>/dev/null || true ;; esac
   done
 done
 ELAPSED=$((SECONDS - T0))
@@ -454,6 +455,12 @@ version_of() {
   echo "load_after=$LOAD_AFTER"
   echo "quick=$QUICK"
 } >"$WORK/meta"
+if [ "${KEEP_RAW:-0}" = 1 ]; then cp "$WORK/meta" "${OUT%.md}.meta"; fi
 python3 "$ROOT/perf/report.py" "$RAW" "$WORK/meta" "$OUT"
 say "wrote $OUT (${ELAPSED}s)"
-grep -h -i -E 'unhandled|exception|fatal' "$WORK"/fastbridge-*.log 2>/dev/null | head -5 >&2 || true
+# FastBridge's own logs: anything alarming, and whether each run stopped cleanly on SIGTERM.
+for f in "$WORK"/fastbridge-*.log; do
+  [ -e "$f" ] || continue
+  grep -h -i -E 'unhandled|exception|fatal|fail' "$f" | head -5 >&2 || true
+  grep -q 'stopped' "$f" || say "$(basename "$f"): no clean stop logged"
+done

@@ -155,6 +155,12 @@ def main():
         w(ratio_row(data, fb, "TCP 1 stream vs OVS + TSO", "tcp1_gbps", "ovs-tso", ">= 1.0x"))
         w(ratio_row(data, fb, "RTT p50 vs vde_switch (lower is better)", "rtt_p50_us", "vde", "<= 1.0x",
                     higher_is_better=False))
+        # Frames per CPU-second: the peer's CPU per frame over FastBridge's. Unlike the delivered rate, it does not
+        # depend on how much of a shared, loaded machine each switch happened to be scheduled.
+        for peer, name, target in (("ovs", "OVS userspace", ">= 1.5x"), ("vde", "vde_switch", ">= 1.5x"),
+                                   ("tapfwd", "C floor (tapfwd)", ">= 0.9x")):
+            w(ratio_row(data, peer, f"64 B frames per CPU-second vs {name}", "cpu_s_per_mframe_64", fb, target)
+              .replace(f"| {LABELS[peer]} |", f"| {LABELS[fb]} |", 1))
     w("")
     w("## How it was measured (exact commands)")
     w("")
