@@ -179,6 +179,12 @@ internal sealed partial class Worker
             PortSlot slot = slots[port]!;
             CounterBlock c = slot.Counters[Id];
             c.TxOffered += count;
+            if (slot.Port.ConcurrentTransmit)
+            {
+                TransmitNow(slot, staged, c);
+                continue;
+            }
+
             int queued = slot.Inbound[Id].TryEnqueueMany(staged);
             for (int k = queued; k < count; k++)
             {

@@ -59,6 +59,14 @@ public abstract class Port : IDisposable
     protected internal virtual int PollFd => -1;
 
     /// <summary>
+    /// True when <see cref="Transmit"/> may run on several threads at once, each call independent of the others (TAP
+    /// writes are independent system calls). Then the worker that switched a frame transmits it itself — run to
+    /// completion, no ring hand-off and no wake-up of the port's owner — which halves the latency of a frame whose
+    /// ingress and egress ports belong to different workers. False (the default) keeps the single-thread contract.
+    /// </summary>
+    protected internal virtual bool ConcurrentTransmit => false;
+
+    /// <summary>
     /// Receives up to <c>burst.Length</c> frames into buffers rented from <paramref name="pool"/>; returns how many.
     /// Returns 0 when nothing is waiting; never blocks.
     /// </summary>

@@ -15,6 +15,9 @@ public sealed unsafe partial class TapPort
     private const string ReasonWriteNoDeviceOrAddress = "device gone (write: ENXIO)";
     private const string ReasonLinkUpAgain = "link up again";
 
+    /// <summary>Each write is its own system call and the port keeps no per-call state, so any worker may transmit.</summary>
+    protected internal override bool ConcurrentTransmit => true;
+
     protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
     {
         int i = 0;
