@@ -19,7 +19,7 @@ namespace FastBridge.Tests.Hostile;
 /// holds) as an untagged frame to p1; every length from 0 to 2,100 also with one 802.1Q tag, with an 802.1ad + 802.1Q
 /// pair, and as random bytes. Injection waits (bounded) whenever the port's queue or the large buffers are full.
 /// Verify: p0's drop counters equal the expected counts per reason exactly, every frame it received is accounted for,
-/// and p1 received every well-formed frame sent to it. A frame longer than a large buffer cannot even be injected
+/// and every well-formed frame sent to p1 was handed to p1. A frame longer than a large buffer cannot even be injected
 /// (<see cref="MemoryPort.TryInject"/> returns false), so 65,792 is the true ceiling of what the switch can be shown.
 /// </remarks>
 public sealed class EveryLengthTests
@@ -97,14 +97,22 @@ public sealed class EveryLengthTests
 
         DropReason[] reasons = [DropReason.Runt, DropReason.TruncatedTag, DropReason.InvalidSource, DropReason.Oversize, DropReason.NoBuffer, DropReason.SamePort, DropReason.NoOutput];
         PortCounters? counted = null;
+        PortCounters? sunk = null;
         bool settled = EndToEnd.WaitFor(() =>
         {
-            counted = bridge.ReadCounters()["p0"]!;
-            return counted.RxFrames == injected && p1.Taken >= toSink;
+            BridgeCounters now = bridge.ReadCounters();
+            counted = now["p0"]!;
+            sunk = now["p1"]!;
+            return counted.RxFrames == injected && now.Ports.All(p => p.TxOffered == p.TxFrames + p.EgressDrops);
         }, s_timeout);
-        Assert.True(settled, $"p0 received {counted?.RxFrames} of {injected}; p1 took {p1.Taken} of {toSink}");
+        Assert.True(settled, $"p0 received {counted?.RxFrames} of {injected}; p1 offered {sunk?.TxOffered}, sent {sunk?.TxFrames}, dropped {sunk?.EgressDrops}");
+
+        // Every well-formed frame to p1's station was handed to p1 (a loaded machine may drop some at p1's ring: the
+        // injector outruns p1's worker; that is egress policy, counted, and not what this test is about).
+        Assert.True(sunk!.TxOffered >= toSink, $"p1 was offered {sunk.TxOffered} frames, fewer than the {toSink} sent to it");
+        Assert.Equal(sunk.TxFrames, p1.Taken);
         Console.WriteLine($"{injected} frames of every length in {clock.ElapsedMilliseconds} ms: " +
-            string.Join(", ", reasons.Select(r => $"{DropReasons.Name(r)} {expected[(int)r]}")) + $", well formed {expected[0]}");
+            string.Join(", ", reasons.Select(r => $"{DropReasons.Name(r)} {expected[(int)r]}")) + $", well formed {expected[0]}; p1 ring-full {sunk.Dropped(DropReason.RingFull)}");
         foreach (DropReason reason in reasons)
         {
             Assert.True(expected[(int)reason] == counted!.Dropped(reason),

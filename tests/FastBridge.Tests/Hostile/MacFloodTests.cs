@@ -96,6 +96,8 @@ public sealed class MacFloodTests
             });
         clock.Stop();
 
+        // The flood thread is done injecting; the switch may still be working through p0's queue.
+        Assert.True(EndToEnd.WaitFor(() => bridge.ReadCounters()["p0"]!.RxFrames == flooder.Injected, s_timeout), "the switch did not take the whole flood");
         BridgeCounters counters = bridge.ReadCounters();
         process.Refresh();
         long residentGrowth = process.WorkingSet64 - residentBefore;
