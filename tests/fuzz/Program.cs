@@ -1,0 +1,157 @@
+using System.Buffers.Binary;
+using System.Reflection;
+using FastBridge.Frames;
+using SharpFuzz;
+
+namespace FastBridge.Fuzz;
+
+/// <summary>
+/// SharpFuzz targets, run under AFL++ by <c>tests/fuzz/run.sh TARGET SECONDS</c>:
+/// <list type="bullet">
+/// <item><c>parser</c>: the input is one frame; <c>FrameParser.ParseScalar</c> and <c>ParseVector128</c> must not throw,
+/// must agree field by field, and must name the drop reason the reference rule (written from
+/// <see cref="Diagnostics.DropReason"/>'s documentation) gives. Any disagreement throws, which AFL records as a crash.</item>
+/// <item><c>control</c>: TODO. The control protocol (src/FastBridge/Control/) is being written on another branch; this
+/// target says so and exits 3 until it lands.</item>
+/// <item><c>replay TARGET DIR</c>: runs every file of DIR through TARGET in this process, without AFL (a smoke test, and
+/// how run.sh re-checks a corpus or a crash).</item>
+/// </list>
+/// The parse paths are internal; they are bound once by reflection (the fuzz project is not a friend assembly, and
+/// src/ is not changed for it).
+/// </summary>
+internal static class Program
+{
+    public const int ControlTodoExitCode = 3;
+
+    private static readonly ParseFunction s_scalar = Bind("ParseScalar");
+    private static readonly ParseFunction s_vector = Bind("ParseVector128");
+
+    private delegate void ParseFunction(ReadOnlySpan<byte> frame, out FrameInfo info);
+
+    public static int Main(string[] args)
+    {
+        string target = args.Length > 0 ? args[0] : string.Empty;
+        switch (target)
+        {
+            case "parser":
+                Fuzzer.Run(stream => Parser(ReadAll(stream)));
+                return 0;
+            case "control":
+                return ControlTodo();
+            case "replay" when args.Length == 3:
+                return Replay(args[1], args[2]);
+            default:
+                Console.Error.WriteLine("usage: FastBridge.Fuzz parser | control | replay TARGET DIR");
+                return 2;
+        }
+    }
+
+    private static int ControlTodo()
+    {
+        Console.Error.WriteLine("TODO: no control-protocol target yet: src/FastBridge/Control/ has not landed on this branch. Nothing was fuzzed.");
+        return ControlTodoExitCode;
+    }
+
+    /// <summary>The parser target: both paths agree with each other and with the reference rule, on any bytes.</summary>
+    internal static void Parser(ReadOnlySpan<byte> frame)
+    {
+        s_scalar(frame, out FrameInfo scalar);
+        s_vector(frame, out FrameInfo vector);
+        if (!Same(scalar, vector))
+        {
+            throw new InvalidOperationException($"scalar and vector parse differ on {frame.Length} bytes:\n scalar {Format(scalar)}\n vector {Format(vector)}");
+        }
+
+        Diagnostics.DropReason expected = Reference(frame);
+        if (scalar.Drop != expected)
+        {
+            throw new InvalidOperationException($"parser says {scalar.Drop}, the reference rule {expected}, on {frame.Length} bytes: {Format(scalar)}");
+        }
+
+        if (scalar.Drop == Diagnostics.DropReason.None && (scalar.PayloadOffset > frame.Length || scalar.TagCount > 2))
+        {
+            throw new InvalidOperationException($"accepted frame with payload offset {scalar.PayloadOffset} / {scalar.TagCount} tags in {frame.Length} bytes");
+        }
+    }
+
+    /// <summary>Runt, oversize, invalid source, truncated tag, in that order (see FrameParser's remarks).</summary>
+    private static Diagnostics.DropReason Reference(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < 14)
+        {
+            return Diagnostics.DropReason.Runt;
+        }
+
+        if (frame.Length > 65_536)
+        {
+            return Diagnostics.DropReason.Oversize;
+        }
+
+        ReadOnlySpan<byte> source = frame.Slice(6, 6);
+        if ((source[0] & 1) != 0 || !source.ContainsAnyExcept((byte)0))
+        {
+            return Diagnostics.DropReason.InvalidSource;
+        }
+
+        if (FrameParser.IsTpid(BinaryPrimitives.ReadUInt16BigEndian(frame[12..])))
+        {
+            if (frame.Length < 18 || (FrameParser.IsTpid(BinaryPrimitives.ReadUInt16BigEndian(frame[16..])) && frame.Length < 22))
+            {
+                return Diagnostics.DropReason.TruncatedTag;
+            }
+        }
+
+        return Diagnostics.DropReason.None;
+    }
+
+    private static int Replay(string target, string directory)
+    {
+        if (target != "parser")
+        {
+            return target == "control" ? ControlTodo() : 2;
+        }
+
+        int files = 0;
+        int failures = 0;
+        foreach (string file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        {
+            files++;
+            try
+            {
+                Parser(File.ReadAllBytes(file));
+            }
+            catch (InvalidOperationException e)
+            {
+                failures++;
+                Console.Error.WriteLine($"{file}: {e.Message}");
+            }
+        }
+
+        Console.WriteLine($"replayed {files} inputs through '{target}': {failures} failures");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        return memory.ToArray();
+    }
+
+    private static ParseFunction Bind(string name)
+    {
+        MethodInfo method = typeof(FrameParser).GetMethod(name, BindingFlags.Static | BindingFlags.NonPublic)
+            ?? throw new MissingMethodException(nameof(FrameParser), name);
+        return method.CreateDelegate<ParseFunction>();
+    }
+
+    private static bool Same(in FrameInfo a, in FrameInfo b) =>
+        a.Destination == b.Destination && a.Source == b.Source && a.EtherType == b.EtherType && a.VlanId == b.VlanId
+        && a.InnerVlanId == b.InnerVlanId && a.OuterTpid == b.OuterTpid && a.Priority == b.Priority
+        && a.InnerPriority == b.InnerPriority && a.TagCount == b.TagCount && a.PayloadOffset == b.PayloadOffset
+        && a.Class == b.Class && a.Drop == b.Drop;
+
+    private static string Format(in FrameInfo i) =>
+        $"dst={i.DestinationMac} src={i.SourceMac} type=0x{i.EtherType:X4} vid={i.VlanId} ivid={i.InnerVlanId} tpid=0x{i.OuterTpid:X4} " +
+        $"pcp={i.Priority}/{i.InnerPriority} tags={i.TagCount} payload@{i.PayloadOffset} class={i.Class} drop={i.Drop}";
+}
