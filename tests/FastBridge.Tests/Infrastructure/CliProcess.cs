@@ -19,7 +19,29 @@ internal sealed class CliProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
+    private static readonly Lazy<string> s_publicCopy = new(MakePublicCopy);
+
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "FastBridge.Cli.dll");
+
+    /// <summary>
+    /// The CLI copied to a world-readable directory, for a wrapper that switches to another uid: a checkout may sit in
+    /// a directory only root can read (mktemp -d makes them 0700). Removed when the test process exits.
+    /// </summary>
+    private static string MakePublicCopy()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"fastbridge-cli-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+        foreach (string file in Directory.GetFiles(AppContext.BaseDirectory))
+        {
+            string copy = Path.Combine(dir, Path.GetFileName(file));
+            File.Copy(file, copy, overwrite: true);
+            File.SetUnixFileMode(copy, (UnixFileMode)0b110_100_100);
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(dir, recursive: true);
+        return Path.Combine(dir, "FastBridge.Cli.dll");
+    }
 
     public int Pid => _process.Id;
 
@@ -35,9 +57,10 @@ internal sealed class CliProcess : IDisposable
     public static CliProcess Start(string arguments, string? wrapper = null)
     {
         string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        string dll = wrapper is not null && wrapper.Contains("--reuid", StringComparison.Ordinal) ? s_publicCopy.Value : CliDll;
         var psi = wrapper is null
-            ? new ProcessStartInfo(dotnet, $"\"{CliDll}\" {arguments}")
-            : new ProcessStartInfo(wrapper.Split(' ')[0], $"{wrapper[(wrapper.IndexOf(' ') + 1)..]} {dotnet} \"{CliDll}\" {arguments}");
+            ? new ProcessStartInfo(dotnet, $"\"{dll}\" {arguments}")
+            : new ProcessStartInfo(wrapper.Split(' ')[0], $"{wrapper[(wrapper.IndexOf(' ') + 1)..]} {dotnet} \"{dll}\" {arguments}");
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
