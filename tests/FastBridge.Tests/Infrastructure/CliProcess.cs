@@ -29,6 +29,15 @@ internal sealed class CliProcess : IDisposable
     /// </summary>
     private static string MakePublicCopy()
     {
+        foreach (string stale in Directory.GetDirectories(Path.GetTempPath(), "fastbridge-cli-*"))
+        {
+            // Copies of test processes that are gone (a test host may be killed before ProcessExit runs).
+            if (int.TryParse(Path.GetFileName(stale)["fastbridge-cli-".Length..], out int pid) && !Directory.Exists($"/proc/{pid}"))
+            {
+                Directory.Delete(stale, recursive: true);
+            }
+        }
+
         string dir = Path.Combine(Path.GetTempPath(), $"fastbridge-cli-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
