@@ -1,5 +1,8 @@
+using System.Runtime.CompilerServices;
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
+using FastBridge.Offloads;
+using FastBridge.Ports;
 
 namespace FastBridge.Dataplane;
 
@@ -11,6 +14,9 @@ internal sealed partial class Worker
     private readonly int[] _txIndex;
     private readonly Packet[] _txPackets;
     private readonly DropReason[] _txOutcome;
+
+    /// <summary>Fills checksums and cuts super-frames for a port without offloads; made on first need.</summary>
+    private OffloadFinisher? _finisher;
 
     /// <summary>Transmits what every worker queued for <paramref name="slot"/>; returns frames taken off its rings.</summary>
     private int Transmit(PortSlot slot)
@@ -34,7 +40,14 @@ internal sealed partial class Worker
                     _txOutcome[i] = DropReason.None;
                 }
 
-                slot.Port.Transmit(_txPackets.AsSpan(0, n), _txOutcome.AsSpan(0, n));
+                if (slot.Port.AcceptsOffloads || !OffloadFinisher.AnyPending(_txPackets.AsSpan(0, n)))
+                {
+                    slot.Port.Transmit(_txPackets.AsSpan(0, n), _txOutcome.AsSpan(0, n));
+                }
+                else
+                {
+                    c.TxBytes += FinishOffloads(slot.Port, n);
+                }
 
                 for (int i = 0; i < n; i++)
                 {
@@ -62,5 +75,13 @@ internal sealed partial class Worker
         }
 
         return moved;
+    }
+
+    /// <summary>Transmits the burst through the finisher; returns the TxBytes correction (bytes on the wire minus frame lengths).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long FinishOffloads(Port port, int n)
+    {
+        _finisher ??= new OffloadFinisher(_pool); // once per worker, on the first offloaded frame
+        return _finisher.Transmit(port, _txPackets.AsSpan(0, n), _txOutcome.AsSpan(0, n));
     }
 }

@@ -53,6 +53,14 @@ public abstract class Port : IDisposable
     protected void CountReceiveDrop(DropReason reason) => ReceiveDrops[(int)reason]++;
 
     /// <summary>
+    /// True when the port takes frames with offload metadata as they are (<see cref="Packet.Offload"/>: a checksum
+    /// still to fill, a GSO super-frame of up to 64 KiB) and carries the metadata on, as a TAP opened with a virtio-net
+    /// header does. False (the default): the engine fills pending checksums and cuts super-frames into segments before
+    /// <see cref="Transmit"/>, so the port only ever sees complete frames.
+    /// </summary>
+    public virtual bool AcceptsOffloads => false;
+
+    /// <summary>
     /// File descriptor that becomes readable when frames are waiting, or -1 when the port signals with
     /// <see cref="RequestPoll"/> instead.
     /// </summary>

@@ -5,8 +5,8 @@ namespace FastBridge.Ports;
 /// <summary>How <see cref="TapPort.Open"/> sets up the device.</summary>
 /// <remarks>
 /// Each option maps to TUNSETIFF flags (<see cref="TunFlags"/>) or to a setup step, so later ones slot in without
-/// touching the frame path's shape: a virtio-net header option adds IFF_VNET_HDR (and TUNSETVNETHDRSZ/TUNSETOFFLOAD
-/// after TUNSETIFF), a queue count adds IFF_MULTI_QUEUE and opens one fd per queue.
+/// touching the frame path's shape: <see cref="Offloads"/> adds IFF_VNET_HDR (and TUNSETVNETHDRSZ/TUNSETOFFLOAD after
+/// TUNSETIFF); a queue count would add IFF_MULTI_QUEUE and open one fd per queue.
 /// </remarks>
 public sealed record TapPortOptions
 {
@@ -16,6 +16,15 @@ public sealed record TapPortOptions
     /// <summary>Set the interface administratively up (SIOCSIFFLAGS IFF_UP) in the current namespace after opening.</summary>
     public bool BringUp { get; init; } = true;
 
+    /// <summary>
+    /// Open the device with a virtio-net header (IFF_VNET_HDR, 12 bytes) and TUNSETOFFLOAD (checksum, TSO4, TSO6, and
+    /// USO4/USO6 where the kernel has them), so the kernel hands over TCP super-frames of up to 64 KiB with their
+    /// checksum still to fill, and takes them back as they are; the port then <see cref="Port.AcceptsOffloads"/>. Frames
+    /// switched towards a port without offloads are finished in software (checksums filled, super-frames segmented).
+    /// Off by default until measured (perf/OFFLOADS.md).
+    /// </summary>
+    public bool Offloads { get; init; }
+
     /// <summary>The ifr_flags passed to TUNSETIFF.</summary>
-    internal short TunFlags => Tun.IFF_TAP | Tun.IFF_NO_PI;
+    internal short TunFlags => (short)(Tun.IFF_TAP | Tun.IFF_NO_PI | (Offloads ? Tun.IFF_VNET_HDR : 0));
 }
