@@ -67,9 +67,14 @@ internal static class RunCommand
             }
         });
 
+        var noOffloads = new Option<bool>("--no-offloads")
+        {
+            Description = "open the TAPs without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
+        };
+
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, aging, maxMacs, workers, stormLimit, name, verbose, metrics,
+            taps, aging, maxMacs, workers, stormLimit, name, verbose, metrics, noOffloads,
         };
         command.SetAction(result => Run(
             result.GetValue(taps) ?? [],
@@ -82,11 +87,12 @@ internal static class RunCommand
                 StormLimit = result.GetValue(stormLimit),
             },
             result.GetValue(verbose),
-            result.GetValue(metrics)));
+            result.GetValue(metrics),
+            result.GetValue(noOffloads) ? new TapPortOptions { Offloads = false } : TapPortOptions.Default));
         return command;
     }
 
-    private static int Run(string[] taps, BridgeOptions options, bool verbose, string? metricsAt)
+    private static int Run(string[] taps, BridgeOptions options, bool verbose, string? metricsAt, TapPortOptions tapOptions)
     {
         if (taps.Length == 0)
         {
@@ -113,7 +119,7 @@ internal static class RunCommand
             TapPort port;
             try
             {
-                port = TapPort.Open(tap);
+                port = TapPort.Open(tap, tapOptions);
             }
             catch (Exception e) when (e is TapException or ArgumentException)
             {
@@ -122,7 +128,7 @@ internal static class RunCommand
             }
 
             bridge.AddPort(port);
-            log.LogInformation("TAP {Tap} {How}", tap, port.CreatedDevice ? "created" : "attached");
+            log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
         }
 
         bridge.Start();

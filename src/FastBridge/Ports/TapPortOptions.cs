@@ -23,7 +23,7 @@ public sealed record TapPortOptions
     /// switched towards a port without offloads are finished in software (checksums filled, super-frames segmented).
     /// Off by default until measured (perf/OFFLOADS.md).
     /// </summary>
-    public bool Offloads { get; init; }
+    public bool Offloads { get; init; } = true;
 
     /// <summary>The ifr_flags passed to TUNSETIFF.</summary>
     internal short TunFlags => (short)(Tun.IFF_TAP | Tun.IFF_NO_PI | (Offloads ? Tun.IFF_VNET_HDR : 0));
