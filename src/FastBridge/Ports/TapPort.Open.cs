@@ -9,7 +9,9 @@ public sealed unsafe partial class TapPort
     /// <summary>
     /// Opens the TAP interface <paramref name="name"/>: creates it (IFF_TAP | IFF_NO_PI, not persistent) when no
     /// interface of that name exists in the current namespace, else attaches to that existing TAP (a persistent one
-    /// made with <c>ip tuntap add</c>, for example). Brings the link up unless the options say not to.
+    /// made with <c>ip tuntap add</c>, for example). Brings the link up unless the options say not to. With
+    /// <see cref="TapPortOptions.Offloads"/> (the default) it adds IFF_VNET_HDR and enables checksum and segmentation
+    /// offloads (see <see cref="EnableOffloads"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The name is not a valid interface name.</exception>
     /// <exception cref="TapException">The device could not be opened; the message says why.</exception>

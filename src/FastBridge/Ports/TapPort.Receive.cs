@@ -40,6 +40,14 @@ public sealed unsafe partial class TapPort
             }
 
             bool spillsToLarge = EnsureLarge(pool);
+            if (!spillsToLarge && header > 0 && pool.LargeCount > 0)
+            {
+                // With offloads most frames of a TCP stream are super-frames: rather than read them into scratch and
+                // drop them, leave them in the kernel queue until the writers give large buffers back (as for small).
+                head.Release();
+                break;
+            }
+
             pieces[0].Base = head.Pointer;
             if (spillsToLarge)
             {

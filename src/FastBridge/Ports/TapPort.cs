@@ -24,6 +24,15 @@ namespace FastBridge.Ports;
 /// <see cref="Transmit"/> is one write() per frame; the loop is the place for a writev- or io_uring-batched path later.
 /// </para>
 /// <para>
+/// Offloads: a port opened with <see cref="TapPortOptions.Offloads"/> (or an adopted fd with IFF_VNET_HDR) has a
+/// virtio-net header in front of every frame. Receive reads it as a third readv piece (in front of the small buffer)
+/// into a pinned scratch; an all-zero flags/GSO pair (most frames) costs one 2-byte compare, anything else is copied
+/// into the frame's <see cref="Packet.Offload"/> and validated against the frame (<see cref="Diagnostics.DropReason.BadOffload"/>).
+/// GSO super-frames are up to 64 KiB, so with a header the port stops reading when no large buffer is free (the frames
+/// wait in the kernel queue) instead of reading them into scratch and dropping them. Transmit is
+/// writev([header from the metadata], [frame]). Such a port <see cref="AcceptsOffloads"/>.
+/// </para>
+/// <para>
 /// Faults become states, never exceptions: EIO on write means the interface was set down (<see cref="PortState.LinkDown"/>,
 /// the rest of that burst is not tried; the next burst tries again and the first frame that goes through, or the first
 /// frame received, sets the port <see cref="PortState.Up"/> again). EBADFD (and EBADF, ENODEV, ENXIO) means the

@@ -135,3 +135,53 @@ public sealed class OffloadFinisherTests
         }
     }
 }
+
+/// <summary>Finishing and segmenting allocate nothing per frame once the finisher exists.</summary>
+public sealed class OffloadFinisherAllocationTests
+{
+    [Fact]
+    public void Segmenting_and_filling_checksums_allocate_nothing()
+    {
+        using var pool = new PacketPool(1024, 8);
+        var finisher = new OffloadFinisher(pool);
+        var port = new NullPort();
+        SuperFrames.Built super = SuperFrames.Make(v6: false, udp: false, 60000, 1448);
+        SuperFrames.Built pending = SuperFrames.Make(v6: true, udp: true, 500, 0);
+        var frames = new Packet[2];
+        var outcome = new DropReason[2];
+
+        void Once()
+        {
+            Assert.True(pool.TryRentCopy(super.Frame, out frames[0]));
+            frames[0].Offload = super.Info;
+            Assert.True(pool.TryRentCopy(pending.Frame, out frames[1]));
+            frames[1].Offload = pending.Info;
+            Array.Clear(outcome);
+            finisher.Transmit(port, frames, outcome);
+            frames[0].Release();
+            frames[1].Release();
+        }
+
+        for (int i = 0; i < 100; i++)
+        {
+            Once();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            Once();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1100 * 42, finisher.SegmentsMade);
+        Assert.Equal(pool.SmallCount, pool.SmallAvailable);
+    }
+
+    private sealed class NullPort() : Port("null")
+    {
+        protected internal override int Receive(PacketPool pool, Span<Packet> burst) => 0;
+
+        protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome) => outcome.Clear();
+    }
+}
