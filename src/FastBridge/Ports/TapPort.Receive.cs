@@ -40,13 +40,17 @@ public sealed unsafe partial class TapPort
             }
 
             bool spillsToLarge = EnsureLarge(pool);
-            if (!spillsToLarge && header > 0 && pool.LargeCount > 0)
+            if (!spillsToLarge && header > 0 && pool.LargeCount > 0 && ++_largeWaits <= MaxLargeWaits)
             {
                 // With offloads most frames of a TCP stream are super-frames: rather than read them into scratch and
                 // drop them, leave them in the kernel queue until the writers give large buffers back (as for small).
+                // Bounded: a port that waits MaxLargeWaits calls in a row (more offload ports than large buffers, each
+                // holding one ahead) reads once the old way, so its small frames still get through.
                 head.Release();
                 break;
             }
+
+            _largeWaits = 0;
 
             pieces[0].Base = head.Pointer;
             if (spillsToLarge)

@@ -29,7 +29,8 @@ namespace FastBridge.Ports;
 /// into a pinned scratch; an all-zero flags/GSO pair (most frames) costs one 2-byte compare, anything else is copied
 /// into the frame's <see cref="Packet.Offload"/> and validated against the frame (<see cref="Diagnostics.DropReason.BadOffload"/>).
 /// GSO super-frames are up to 64 KiB, so with a header the port stops reading when no large buffer is free (the frames
-/// wait in the kernel queue) instead of reading them into scratch and dropping them. Transmit is
+/// wait in the kernel queue) instead of reading them into scratch and dropping them, for up to 64 calls in a row (so a
+/// port still makes progress when more offload ports than large buffers exist). Transmit is
 /// writev([header from the metadata], [frame]). Such a port <see cref="AcceptsOffloads"/>.
 /// </para>
 /// <para>
@@ -76,6 +77,12 @@ public sealed unsafe partial class TapPort : Port
     /// <summary>Where readv puts each frame's virtio-net header: pinned, like the scratch.</summary>
     private readonly byte[] _header;
     private readonly byte* _headerPointer;
+
+    /// <summary>Receive calls in a row that left frames in the kernel queue for want of a large buffer.</summary>
+    private int _largeWaits;
+
+    /// <summary>Most receive calls in a row an offload port waits for a large buffer before it reads with scratch.</summary>
+    private const int MaxLargeWaits = 64;
 
     private long _rxOversize;
     private long _rxSuperFrames;

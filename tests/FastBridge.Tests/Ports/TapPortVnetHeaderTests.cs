@@ -103,6 +103,47 @@ public sealed unsafe class TapPortVnetHeaderTests : IDisposable
     }
 
     [Fact]
+    public void With_every_large_buffer_in_use_the_port_leaves_frames_in_the_queue()
+    {
+        using var pool = new PacketPool(64, 1);
+        SuperFrames.Built s = SuperFrames.Make(v6: false, udp: false, 30000, 1448);
+        SuperFrames.Built small = SuperFrames.Make(v6: false, udp: true, 100, 0);
+        Inject(Header(s.Info), s.Frame);
+        Inject(new byte[HeaderSize], small.Frame);
+        var burst = new Packet[4];
+
+        Assert.Equal(1, _port.Receive(pool, burst)); // the super-frame took the only large buffer
+        Packet super = burst[0];
+        Assert.Equal(0, _port.Receive(pool, burst)); // none left: the next frame waits
+        super.Release();
+        Assert.Equal(1, _port.Receive(pool, burst));
+        Assert.Equal(small.Frame, burst[0].Span.ToArray());
+        burst[0].Release();
+        Assert.Equal(0, _port.ReceiveDrops.Sum());
+    }
+
+    [Fact]
+    public void A_port_that_waits_too_long_for_a_large_buffer_reads_its_small_frames_anyway()
+    {
+        using var pool = new PacketPool(64, 1);
+        Assert.True(pool.TryRent(PacketPool.LargeBufferSize, out Packet taken)); // someone else holds the only one
+        SuperFrames.Built small = SuperFrames.Make(v6: false, udp: true, 100, 0);
+        Inject(new byte[HeaderSize], small.Frame);
+        var burst = new Packet[4];
+
+        int calls = 0;
+        while (_port.Receive(pool, burst) == 0)
+        {
+            Assert.True(++calls <= 100, "the port never read");
+        }
+
+        Assert.True(calls >= 32, $"read after only {calls} waits");
+        Assert.Equal(small.Frame, burst[0].Span.ToArray());
+        burst[0].Release();
+        taken.Release();
+    }
+
+    [Fact]
     public void Transmit_writes_the_metadata_in_front_of_the_frame()
     {
         SuperFrames.Built s = SuperFrames.Make(v6: true, udp: false, 20000, 1428);
