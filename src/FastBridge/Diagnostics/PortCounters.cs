@@ -6,7 +6,9 @@ namespace FastBridge.Diagnostics;
 /// A snapshot of one port's counters, summed over all workers.
 /// Ingress: <c>RxFrames == Forwarded + IngressDrops</c> once the port is idle.
 /// Egress: <c>TxOffered == TxFrames + EgressDrops</c> once the port is idle, where TxOffered counts every copy of a
-/// frame handed to this port (one per flood target).
+/// frame handed to this port (one per flood target). A GSO super-frame counts as one frame everywhere, also when it is
+/// segmented for a port without offloads: transmitted when all its segments were, else dropped under the first
+/// segment's reason; TxBytes and RxBytes count bytes on the wire (for a segmented super-frame, its segments' bytes).
 /// </summary>
 public sealed class PortCounters
 {
