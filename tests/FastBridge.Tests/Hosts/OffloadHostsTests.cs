@@ -60,6 +60,31 @@ public sealed class OffloadHostsTests
     }
 
     [SkippableFact]
+    public void Tcp_over_ipv6_from_an_offload_tap_to_a_tap_without_offloads_is_segmented_in_software()
+    {
+        EndToEnd.RequirePrivileges();
+        RequireIperf3();
+        using var hosts = new SwitchedHosts(2, tapOptions: i => new TapPortOptions { Offloads = i == 0 });
+        for (int i = 0; i < 2; i++)
+        {
+            hosts.Host(i).Exec($"sysctl -qw net.ipv6.conf.{hosts.Taps[i]}.disable_ipv6=0");
+            hosts.Host(i).Exec($"ip -6 addr add fd00:198:18::{i + 1}/64 dev {hosts.Taps[i]} nodad");
+        }
+
+        Assert.True(EndToEnd.WaitFor(() => hosts.Host(0).TryExec("ping -6 -c 1 -W 1 fd00:198:18::2").ExitCode == 0, TimeSpan.FromSeconds(10)));
+        hosts.Host(1).Exec("iperf3 -s -1 -D -B fd00:198:18::2");
+        Thread.Sleep(300);
+        string json = hosts.Host(0).Exec("iperf3 -c fd00:198:18::2 -t 2 -J", 60_000);
+        using var doc = JsonDocument.Parse(json);
+        long received = doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bytes").GetInt64();
+
+        Assert.True(received > 10_000_000, $"only {received} bytes arrived");
+        Assert.True(hosts.Ports[0].RxSuperFrames > 0, "no GSO super-frame was read from the sender's TAP");
+        Assert.Equal(0, ChecksumErrors(hosts.Host(1)));
+        AssertBalanced(hosts);
+    }
+
+    [SkippableFact]
     public void Udp_from_an_offload_tap_reaches_a_memory_port_as_checksum_correct_datagrams()
     {
         EndToEnd.RequirePrivileges();
