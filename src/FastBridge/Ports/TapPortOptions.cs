@@ -21,8 +21,8 @@ public sealed record TapPortOptions
     /// USO4/USO6 where the kernel has them), so the kernel hands over TCP super-frames of up to 64 KiB with their
     /// checksum still to fill, and takes them back as they are; the port then <see cref="Port.AcceptsOffloads"/>. Frames
     /// switched towards a port without offloads are finished in software (checksums filled, super-frames segmented).
-    /// On by default (Open vSwitch leaves its <c>userspace-tso-enable</c> off, but TCP across this switch moved about 6x
-    /// faster with it, same run, perf/OFFLOADS.md); <c>fastbridge run --no-offloads</c> turns it off. Off, the device
+    /// On by default (Open vSwitch leaves its <c>userspace-tso-enable</c> off, but TCP across this switch moved 5-7x
+    /// faster with it, on and off interleaved in one run, perf/OFFLOADS.md); <c>fastbridge run --no-offloads</c> turns it off. Off, the device
     /// hands over frames of its MTU with complete checksums only.
     /// </summary>
     public bool Offloads { get; init; } = true;
