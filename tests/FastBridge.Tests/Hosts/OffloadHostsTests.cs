@@ -149,7 +149,9 @@ public sealed class OffloadHostsTests
         Thread.Sleep(300);
         string json = hosts.Host(client).Exec($"iperf3 -c {SwitchedHosts.Address(server)} -t 2 -J{(reverse ? " -R" : "")}", 60_000);
         using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bytes").GetInt64();
+        JsonElement sum = doc.RootElement.GetProperty("end").GetProperty("sum_received");
+        Console.WriteLine($"iperf3 h{client + 1} -> h{server + 1}{(reverse ? " (reverse)" : "")}: {sum.GetProperty("bits_per_second").GetDouble() / 1e9:F2} Gbit/s");
+        return sum.GetProperty("bytes").GetInt64();
     }
 
     /// <summary>TCP and UDP InCsumErrors of a namespace's stack (/proc/net/snmp).</summary>
