@@ -84,6 +84,13 @@ public struct OffloadInfo
         get => (Flags & OffloadFlags.NeedsChecksum) != 0 || GsoType != GsoType.None;
     }
 
+    /// <summary>
+    /// True when this metadata makes sense for <paramref name="frame"/> (the check a TAP applies to what it reads): only
+    /// known flags, a pending checksum inside the frame, a super-frame's headers matching its type. A port of your own
+    /// that fills <see cref="Buffers.Packet.Offload"/> on receive should drop what fails it.
+    /// </summary>
+    public readonly bool IsValidFor(ReadOnlySpan<byte> frame) => GsoLayout.IsValid(this, frame);
+
     /// <summary>The super-frame kind without the ECN bit.</summary>
     public readonly GsoType Kind => (GsoType)((byte)GsoType & 0x7f);
 

@@ -142,7 +142,7 @@ public sealed class GsoSegmenterTests : IDisposable
         }
 
         Assert.True(GsoLayout.IsValid(s.Info, s.Frame));
-        Assert.False(GsoLayout.IsValid(info, frame));
+        Assert.False(info.IsValidFor(frame));
     }
 
     private List<byte[]> Segment(SuperFrames.Built s)
