@@ -50,7 +50,7 @@ public sealed unsafe partial class TapPort
                 throw new TapException($"cannot make TAP device '{deviceName}' non-blocking: {Errno.Describe(errno)}", errno, deviceName);
             }
 
-            int vnetHeaderSize = options.Offloads ? EnableOffloads(fd, deviceName) : 0;
+            int vnetHeaderSize = options.Offloads ? EnableOffloads(fd, deviceName) : DisableOffloads(fd);
             if (options.BringUp)
             {
                 BringUp(deviceName);
@@ -160,6 +160,16 @@ public sealed unsafe partial class TapPort
         }
 
         return size;
+    }
+
+    /// <summary>
+    /// Clears offloads an earlier user of a persistent device may have left on (TUNSETOFFLOAD 0): without a virtio-net
+    /// header the port must only ever get complete, MTU-sized frames. A failure is ignored (nothing to clear). Returns 0.
+    /// </summary>
+    private static int DisableOffloads(int fd)
+    {
+        Syscall.IoctlValue(fd, Tun.TUNSETOFFLOAD, 0, out _);
+        return 0;
     }
 
     /// <summary>The virtio-net header size <see cref="Open"/> sets up with offloads on.</summary>

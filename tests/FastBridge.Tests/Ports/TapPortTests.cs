@@ -183,6 +183,30 @@ public sealed unsafe class TapPortTests
     }
 
     [SkippableFact]
+    public void Opening_a_persistent_tap_without_offloads_clears_what_an_earlier_open_enabled()
+    {
+        EndToEnd.RequirePrivileges();
+        Skip.IfNot(File.Exists("/usr/sbin/ethtool") || File.Exists("/sbin/ethtool"), "ethtool is not installed");
+        string name = TapRig.UniqueName();
+        FastBridge.Cli.Demo.NetworkNamespace.Run("ip", $"tuntap add mode tap name {name}");
+        try
+        {
+            using (TapPort.Open(name, new TapPortOptions { Offloads = true }))
+            {
+                Assert.Contains("tcp-segmentation-offload: on", FastBridge.Cli.Demo.NetworkNamespace.Run("ethtool", $"-k {name}"), StringComparison.Ordinal);
+            }
+
+            using TapPort plain = TapPort.Open(name, new TapPortOptions { Offloads = false });
+            Assert.False(plain.AcceptsOffloads);
+            Assert.Contains("tcp-segmentation-offload: off", FastBridge.Cli.Demo.NetworkNamespace.Run("ethtool", $"-k {name}"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            FastBridge.Cli.Demo.NetworkNamespace.TryRun("ip", $"tuntap del mode tap name {name}");
+        }
+    }
+
+    [SkippableFact]
     public void Adopt_of_an_fd_that_is_not_a_tap_fails_clearly()
     {
         EndToEnd.RequirePrivileges();
