@@ -47,8 +47,14 @@ public sealed class BridgeOptions
     /// <summary>Small (2 KiB) frame buffers in the pool.</summary>
     public int PoolFrames { get; set; } = 16384;
 
-    /// <summary>Large (64 KiB) frame buffers in the pool, for jumbo and super-frames.</summary>
-    public int LargePoolFrames { get; set; } = 64;
+    /// <summary>
+    /// Large (64 KiB + 256 B) frame buffers in the pool, for jumbo frames and GSO super-frames. With TAP offloads on
+    /// (the default) most frames of a TCP stream are super-frames and each one in the switch holds a large buffer from
+    /// read to write, so the default is 256: 16.1 MiB of address space, resident as buffers get used. When all are in
+    /// use, an offload TAP stops reading (the frames wait in the kernel's queue) instead of dropping; fewer buffers cost
+    /// no drops, only more waiting (perf/OFFLOADS.md: 64 and 512 measured alike for one stream).
+    /// </summary>
+    public int LargePoolFrames { get; set; } = 256;
 
     /// <summary>Passes a worker makes over its ports after the last frame before it sleeps in epoll.</summary>
     public int IdleSpins { get; set; } = 32;

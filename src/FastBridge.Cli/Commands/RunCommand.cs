@@ -75,9 +75,14 @@ internal static class RunCommand
             }
         });
 
+        var noOffloads = new Option<bool>("--no-offloads")
+        {
+            Description = "open the TAPs without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
+        };
+
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics,
+            taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
         command.SetAction(result =>
         {
@@ -85,6 +90,7 @@ internal static class RunCommand
             string[] ports = result.GetValue(taps) ?? [];
             string? socketPath = result.GetValue(control);
             string? metricsAt = result.GetValue(metrics);
+            bool offloads = !result.GetValue(noOffloads);
             if (result.GetValue(config) is { } file)
             {
                 RunConfig loaded;
@@ -105,6 +111,7 @@ internal static class RunCommand
                 options.MaxMacsPerPort = Given(result, maxMacsPerPort) ? result.GetValue(maxMacsPerPort) : loaded.MaxMacsPerPort ?? options.MaxMacsPerPort;
                 options.StormLimit = Given(result, stormLimit) ? result.GetValue(stormLimit) : loaded.StormLimit ?? options.StormLimit;
                 metricsAt ??= loaded.Metrics;
+                offloads = Given(result, noOffloads) ? !result.GetValue(noOffloads) : loaded.Offloads ?? offloads;
                 ports = ports.Length > 0 ? ports : [.. loaded.Ports ?? []];
                 socketPath ??= loaded.Control;
             }
@@ -124,7 +131,8 @@ internal static class RunCommand
                 options.StormLimit = result.GetValue(stormLimit);
             }
 
-            return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt);
+            return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false });
         });
         return command;
     }
@@ -132,7 +140,7 @@ internal static class RunCommand
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
-    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt)
+    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions)
     {
         foreach (string tap in taps)
         {
@@ -159,7 +167,7 @@ internal static class RunCommand
             TapPort port;
             try
             {
-                port = TapPort.Open(tap);
+                port = TapPort.Open(tap, tapOptions);
             }
             catch (Exception e) when (e is TapException or ArgumentException)
             {
@@ -168,7 +176,7 @@ internal static class RunCommand
             }
 
             bridge.AddPort(port);
-            log.LogInformation("TAP {Tap} {How}", tap, port.CreatedDevice ? "created" : "attached");
+            log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
         }
 
         ControlServer server;

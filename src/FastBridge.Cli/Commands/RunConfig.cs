@@ -29,6 +29,8 @@ internal sealed class RunConfig
 
     public string? Metrics { get; set; }
 
+    public bool? Offloads { get; set; }
+
     /// <summary>Reads and checks <paramref name="path"/>; throws <see cref="FormatException"/> with a one-line reason.</summary>
     public static RunConfig Load(string path)
     {

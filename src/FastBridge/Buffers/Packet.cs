@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FastBridge.Offloads;
 
 namespace FastBridge.Buffers;
 
@@ -47,6 +48,16 @@ public readonly struct Packet : IEquatable<Packet>
     /// <summary>Sets the frame length after the buffer was filled.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetLength(int length) => _pool!.SetLength(_index, length);
+
+    /// <summary>
+    /// The frame's offload metadata (pending checksum, GSO super-frame), all-zero for an ordinary frame. Written by
+    /// the port that received the frame before it is shared; read by the ports it is sent to.
+    /// </summary>
+    public ref OffloadInfo Offload
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref _pool!.OffloadOf(_index);
+    }
 
     /// <summary>Address of the buffer, for ports that hand it to a system call.</summary>
     public unsafe byte* Pointer => _pool!.PointerOf(_index);

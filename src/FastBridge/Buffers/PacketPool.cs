@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using FastBridge.Offloads;
 using FastBridge.Rings;
 
 namespace FastBridge.Buffers;
@@ -13,7 +14,8 @@ namespace FastBridge.Buffers;
 /// (Snabb's packet freelist, VPP's buffer indices). Small buffers (<see cref="SmallBufferSize"/>) hold every frame of
 /// an ordinary MTU; a few large ones (<see cref="LargeBufferSize"/>) hold frames up to 64 KiB (jumbo frames and, later,
 /// GSO super-frames), so the pool does not reserve 64 KiB per frame. Index i below the small count is small, else
-/// large. Each buffer has a length and a reference count in flat arrays; a flood to N ports sets the count to N instead
+/// large. Each buffer has a length, a reference count and its offload metadata
+/// (<see cref="OffloadInfo"/>: pending checksum, GSO super-frame; 10 bytes, reset on rent) in flat arrays; a flood to N ports sets the count to N instead
 /// of copying the frame N times.
 /// Thread-safety: renting and releasing are lock-free (an MPMC free list per class), from any thread. A buffer's
 /// length is written only by its single owner before it is shared.
@@ -36,6 +38,7 @@ public sealed unsafe class PacketPool : IDisposable
     private readonly int _largeCount;
     private readonly int[] _length;
     private readonly int[] _refCount;
+    private readonly OffloadInfo[] _offload;
     private readonly MpmcIndexQueue _freeSmall;
     private readonly MpmcIndexQueue _freeLarge;
     private int _disposed;
@@ -50,6 +53,7 @@ public sealed unsafe class PacketPool : IDisposable
         _large = largeCount > 0 ? (byte*)NativeMemory.AlignedAlloc((nuint)largeCount * LargeBufferSize, 4096) : null;
         _length = new int[smallCount + largeCount];
         _refCount = new int[smallCount + largeCount];
+        _offload = new OffloadInfo[smallCount + largeCount];
         // Twice the buffers, so a release almost never meets a slot whose last taker is still mid-dequeue.
         _freeSmall = new MpmcIndexQueue((int)BitOperations.RoundUpToPowerOf2((uint)smallCount * 2));
         _freeLarge = new MpmcIndexQueue((int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, largeCount) * 2));
@@ -89,6 +93,7 @@ public sealed unsafe class PacketPool : IDisposable
 
         _refCount[index] = 1;
         _length[index] = 0;
+        _offload[index] = default;
         packet = new Packet(this, index);
         return true;
     }
@@ -135,6 +140,9 @@ public sealed unsafe class PacketPool : IDisposable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Span<byte> SpanOf(int index, int length) => new(PointerOf(index), length);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref OffloadInfo OffloadOf(int index) => ref _offload[index];
 
     internal Packet FromIndex(int index) => new(this, index);
 

@@ -1,5 +1,8 @@
+using System.Runtime.CompilerServices;
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
+using FastBridge.Offloads;
+using FastBridge.Ports;
 
 namespace FastBridge.Dataplane;
 
@@ -11,6 +14,9 @@ internal sealed partial class Worker
     private readonly int[] _txIndex;
     private readonly Packet[] _txPackets;
     private readonly DropReason[] _txOutcome;
+
+    /// <summary>Fills checksums and cuts super-frames for a port without offloads; made on first need.</summary>
+    private OffloadFinisher? _finisher;
 
     /// <summary>
     /// Run to completion: transmits frames this worker just switched towards a port that allows concurrent transmit,
@@ -32,10 +38,21 @@ internal sealed partial class Worker
         }
     }
 
-    /// <summary>Hands <c>_txPackets[..n]</c> to the port, counts each outcome and releases every frame.</summary>
+    /// <summary>
+    /// Hands <c>_txPackets[..n]</c> to the port — through the offload finisher when the port cannot take pending
+    /// checksums or super-frames and some frame has them — counts each outcome and releases every frame.
+    /// </summary>
     private void TransmitAndCount(PortSlot slot, int n, CounterBlock c)
     {
-        slot.Port.Transmit(_txPackets.AsSpan(0, n), _txOutcome.AsSpan(0, n));
+        if (slot.Port.AcceptsOffloads || !OffloadFinisher.AnyPending(_txPackets.AsSpan(0, n)))
+        {
+            slot.Port.Transmit(_txPackets.AsSpan(0, n), _txOutcome.AsSpan(0, n));
+        }
+        else
+        {
+            c.TxBytes += FinishOffloads(slot.Port, n);
+        }
+
         for (int i = 0; i < n; i++)
         {
             DropReason outcome = _txOutcome[i];
@@ -86,5 +103,13 @@ internal sealed partial class Worker
         }
 
         return moved;
+    }
+
+    /// <summary>Transmits the burst through the finisher; returns the TxBytes correction (bytes on the wire minus frame lengths).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long FinishOffloads(Port port, int n)
+    {
+        _finisher ??= new OffloadFinisher(_pool); // once per worker, on the first offloaded frame
+        return _finisher.Transmit(port, _txPackets.AsSpan(0, n), _txOutcome.AsSpan(0, n));
     }
 }

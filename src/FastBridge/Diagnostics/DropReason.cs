@@ -35,6 +35,12 @@ public enum DropReason : byte
     /// <summary>A flood (broadcast, multicast or unknown unicast) over the ingress port's storm-control limit.</summary>
     StormLimit,
 
+    /// <summary>
+    /// The virtio-net header in front of a frame read from a TAP made no sense for the frame (unknown flags or GSO type,
+    /// a checksum position outside the frame, a super-frame whose headers do not match its type).
+    /// </summary>
+    BadOffload,
+
     // ---- egress: one copy towards one output port ----
 
     /// <summary>The output port's ring was full: the port is slower than its offered load.</summary>
@@ -45,13 +51,19 @@ public enum DropReason : byte
 
     /// <summary>The output port's device refused the frame for another reason.</summary>
     TxError,
+
+    /// <summary>
+    /// The output port does not accept offloads and the pool had no buffer to finish the frame into (the segments of a
+    /// super-frame, or a copy of a flooded frame whose checksum was pending).
+    /// </summary>
+    NoTxBuffer,
 }
 
 internal static class DropReasons
 {
-    public const int Count = (int)DropReason.TxError + 1;
+    public const int Count = (int)DropReason.NoTxBuffer + 1;
 
-    public static bool IsIngress(DropReason reason) => reason is >= DropReason.Runt and <= DropReason.StormLimit;
+    public static bool IsIngress(DropReason reason) => reason is >= DropReason.Runt and <= DropReason.BadOffload;
 
     public static string Name(DropReason reason) => reason switch
     {
@@ -64,9 +76,11 @@ internal static class DropReasons
         DropReason.SamePort => "same-port",
         DropReason.NoOutput => "no-output",
         DropReason.StormLimit => "storm-limit",
+        DropReason.BadOffload => "bad-offload",
         DropReason.RingFull => "ring-full",
         DropReason.PortDown => "port-down",
         DropReason.TxError => "tx-error",
+        DropReason.NoTxBuffer => "no-tx-buffer",
         _ => "unknown",
     };
 }

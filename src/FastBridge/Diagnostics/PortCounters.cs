@@ -6,7 +6,10 @@ namespace FastBridge.Diagnostics;
 /// A snapshot of one port's counters, summed over all workers.
 /// Ingress: <c>RxFrames == Forwarded + IngressDrops</c> once the port is idle.
 /// Egress: <c>TxOffered == TxFrames + EgressDrops</c> once the port is idle, where TxOffered counts every copy of a
-/// frame handed to this port (one per flood target).
+/// frame handed to this port (one per flood target). A GSO super-frame counts as one frame everywhere, also when it is
+/// segmented for a port without offloads: transmitted when all its segments were, else dropped under the first
+/// segment's reason. RxBytes counts frames as received (a super-frame's own length); TxBytes counts bytes handed to
+/// the device (for a segmented super-frame, the sum of its segments that went out).
 /// </summary>
 public sealed class PortCounters
 {

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace FastBridge.Interop;
 
-/// <summary>open, close, read, readv, write and fcntl.</summary>
+/// <summary>open, close, read, readv, write, writev and fcntl.</summary>
 internal static unsafe partial class Libc
 {
     public const int O_RDWR = 0x2;
@@ -26,6 +26,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, void* buffer, nint count);
+
+    [LibraryImport(LibraryName, EntryPoint = "writev", SetLastError = true)]
+    public static partial nint Writev(int fd, IoVec* iov, int iovCount);
 
     /// <summary>fcntl with an int argument (F_GETFL ignores it, F_SETFL takes the flags).</summary>
     [LibraryImport(LibraryName, EntryPoint = "fcntl", SetLastError = true)]

@@ -65,6 +65,23 @@ internal static unsafe class Syscall
         return result;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nint Writev(int fd, IoVec* iov, int iovCount, out int errno)
+    {
+        nint result;
+        while ((result = Libc.Writev(fd, iov, iovCount)) < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINTR)
+            {
+                return result;
+            }
+        }
+
+        errno = 0;
+        return result;
+    }
+
     public static int Ioctl(int fd, uint request, void* argument, out int errno)
     {
         int result;

@@ -23,7 +23,10 @@ internal static class Tun
     /// <summary>_IOR('T', 210, unsigned int): name and flags of the attached device; fills an <see cref="IfReq"/>.</summary>
     public const uint TUNGETIFF = 0x800454d2;
 
-    /// <summary>_IOW('T', 216, int): size of the virtio-net header in front of each frame (10 or 12).</summary>
+    /// <summary>_IOR('T', 215, int): size of the virtio-net header in front of each frame; fills an int.</summary>
+    public const uint TUNGETVNETHDRSZ = 0x800454d7;
+
+    /// <summary>_IOW('T', 216, int): size of the virtio-net header in front of each frame (10 or 12); takes a pointer to an int.</summary>
     public const uint TUNSETVNETHDRSZ = 0x400454d8;
 
     public const short IFF_TUN = 0x0001;

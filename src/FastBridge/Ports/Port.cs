@@ -53,6 +53,16 @@ public abstract class Port : IDisposable
     protected void CountReceiveDrop(DropReason reason) => ReceiveDrops[(int)reason]++;
 
     /// <summary>
+    /// True when the port takes frames with offload metadata as they are (<see cref="Packet.Offload"/>: a checksum
+    /// still to fill, a GSO super-frame of up to 64 KiB) and carries the metadata on, as a TAP opened with a virtio-net
+    /// header does. False (the default): the engine fills pending checksums and cuts super-frames into segments before
+    /// <see cref="Transmit"/>, so the port only ever sees complete frames. Either way a port may fill
+    /// <see cref="Packet.Offload"/> on frames it receives (check it with <see cref="Offloads.OffloadInfo.IsValidFor"/>);
+    /// metadata that does not fit its frame ends as <see cref="DropReason.TxError"/> at ports without offloads.
+    /// </summary>
+    public virtual bool AcceptsOffloads => false;
+
+    /// <summary>
     /// File descriptor that becomes readable when frames are waiting, or -1 when the port signals with
     /// <see cref="RequestPoll"/> instead.
     /// </summary>

@@ -1,4 +1,5 @@
 using FastBridge.Interop;
+using FastBridge.Offloads;
 
 namespace FastBridge.Ports;
 
@@ -8,7 +9,9 @@ public sealed unsafe partial class TapPort
     /// <summary>
     /// Opens the TAP interface <paramref name="name"/>: creates it (IFF_TAP | IFF_NO_PI, not persistent) when no
     /// interface of that name exists in the current namespace, else attaches to that existing TAP (a persistent one
-    /// made with <c>ip tuntap add</c>, for example). Brings the link up unless the options say not to.
+    /// made with <c>ip tuntap add</c>, for example). Brings the link up unless the options say not to. With
+    /// <see cref="TapPortOptions.Offloads"/> (the default) it adds IFF_VNET_HDR and enables checksum and segmentation
+    /// offloads (see <see cref="EnableOffloads"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The name is not a valid interface name.</exception>
     /// <exception cref="TapException">The device could not be opened; the message says why.</exception>
@@ -47,12 +50,13 @@ public sealed unsafe partial class TapPort
                 throw new TapException($"cannot make TAP device '{deviceName}' non-blocking: {Errno.Describe(errno)}", errno, deviceName);
             }
 
+            int vnetHeaderSize = options.Offloads ? EnableOffloads(fd, deviceName) : DisableOffloads(fd);
             if (options.BringUp)
             {
                 BringUp(deviceName);
             }
 
-            return new TapPort(deviceName, deviceName, handle, created);
+            return new TapPort(deviceName, deviceName, handle, created, vnetHeaderSize);
         }
         catch
         {
@@ -67,7 +71,12 @@ public sealed unsafe partial class TapPort
     /// non-blocking. With <paramref name="ownsFd"/> the port closes it on dispose; without, the caller keeps that job.
     /// On failure the fd is left open and untouched except possibly O_NONBLOCK: the caller still owns it.
     /// </summary>
-    /// <exception cref="TapException">The fd is not an attached TAP fd with IFF_NO_PI and without IFF_VNET_HDR.</exception>
+    /// <remarks>
+    /// An fd opened with IFF_VNET_HDR is used with its header (size read with TUNGETVNETHDRSZ): the port then accepts
+    /// offloads (<see cref="AcceptsOffloads"/>). Which offloads the kernel may send is the owner's TUNSETOFFLOAD choice,
+    /// left as it is; whatever arrives is validated, and the port can write any of them back.
+    /// </remarks>
+    /// <exception cref="TapException">The fd is not an attached TAP fd with IFF_NO_PI.</exception>
     public static TapPort Adopt(int fd, string? name = null, bool ownsFd = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
@@ -93,9 +102,18 @@ public sealed unsafe partial class TapPort
             throw new TapException($"cannot adopt fd {fd}: TAP '{deviceName}' was opened without IFF_NO_PI, so each frame carries a 4-byte prefix this port does not handle", Errno.EINVAL, deviceName);
         }
 
+        int vnetHeaderSize = 0;
         if ((info.Flags & Tun.IFF_VNET_HDR) != 0)
         {
-            throw new TapException($"cannot adopt fd {fd}: TAP '{deviceName}' was opened with IFF_VNET_HDR, which this port does not support yet", Errno.EINVAL, deviceName);
+            if (Syscall.Ioctl(fd, Tun.TUNGETVNETHDRSZ, &vnetHeaderSize, out errno) < 0)
+            {
+                throw new TapException($"cannot adopt fd {fd}: TAP '{deviceName}' has IFF_VNET_HDR but TUNGETVNETHDRSZ failed: {Errno.Describe(errno)}", errno, deviceName);
+            }
+
+            if (vnetHeaderSize is < OffloadInfo.VirtioFieldsSize or > MaxVnetHeaderSize)
+            {
+                throw new TapException($"cannot adopt fd {fd}: TAP '{deviceName}' uses a {vnetHeaderSize}-byte virtio-net header; this port handles {OffloadInfo.VirtioFieldsSize} to {MaxVnetHeaderSize}", Errno.EINVAL, deviceName);
+            }
         }
 
         if (Syscall.SetNonBlocking(fd, out errno) < 0)
@@ -103,7 +121,7 @@ public sealed unsafe partial class TapPort
             throw new TapException($"cannot make fd {fd} ('{deviceName}') non-blocking: {Errno.Describe(errno)}", errno, deviceName);
         }
 
-        return new TapPort(name ?? deviceName, deviceName, new FileDescriptor(fd, ownsFd), createdDevice: false);
+        return new TapPort(name ?? deviceName, deviceName, new FileDescriptor(fd, ownsFd), createdDevice: false, vnetHeaderSize);
     }
 
     /// <summary>
@@ -111,15 +129,51 @@ public sealed unsafe partial class TapPort
     /// it is a TAP. For tests: a datagram socketpair stands in for a TAP where the kernel cannot be made to produce a
     /// frame (a frame over 64 KiB: a TAP's MTU stops at 65521).
     /// </summary>
-    internal static TapPort WrapUnchecked(int fd, string name, bool ownsFd)
+    internal static TapPort WrapUnchecked(int fd, string name, bool ownsFd, int vnetHeaderSize = 0)
     {
         if (Syscall.SetNonBlocking(fd, out int errno) < 0)
         {
             throw new TapException($"cannot make fd {fd} non-blocking: {Errno.Describe(errno)}", errno, name);
         }
 
-        return new TapPort(name, name, new FileDescriptor(fd, ownsFd), createdDevice: false);
+        return new TapPort(name, name, new FileDescriptor(fd, ownsFd), createdDevice: false, vnetHeaderSize);
     }
+
+    /// <summary>
+    /// After TUNSETIFF with IFF_VNET_HDR: a 12-byte header (TUNSETVNETHDRSZ; struct virtio_net_hdr_v1, the 10 classic
+    /// fields plus num_buffers, the size virtio 1.0 devices, QEMU and vhost use) and TUNSETOFFLOAD with checksum, TSO4,
+    /// TSO6 and, where the kernel has them (6.2+), USO4/USO6. Returns the header size.
+    /// </summary>
+    private static int EnableOffloads(int fd, string deviceName)
+    {
+        int size = VnetHeaderSizeOpened;
+        if (Syscall.Ioctl(fd, Tun.TUNSETVNETHDRSZ, &size, out int errno) < 0)
+        {
+            throw new TapException($"cannot set the virtio-net header size of TAP device '{deviceName}': {Errno.Describe(errno)}", errno, deviceName);
+        }
+
+        const uint Tcp = Tun.TUN_F_CSUM | Tun.TUN_F_TSO4 | Tun.TUN_F_TSO6;
+        if (Syscall.IoctlValue(fd, Tun.TUNSETOFFLOAD, (nint)(Tcp | Tun.TUN_F_USO4 | Tun.TUN_F_USO6), out errno) < 0
+            && Syscall.IoctlValue(fd, Tun.TUNSETOFFLOAD, (nint)Tcp, out errno) < 0)
+        {
+            throw new TapException($"cannot enable offloads (TUNSETOFFLOAD) on TAP device '{deviceName}': {Errno.Describe(errno)}", errno, deviceName);
+        }
+
+        return size;
+    }
+
+    /// <summary>
+    /// Clears offloads an earlier user of a persistent device may have left on (TUNSETOFFLOAD 0): without a virtio-net
+    /// header the port must only ever get complete, MTU-sized frames. A failure is ignored (nothing to clear). Returns 0.
+    /// </summary>
+    private static int DisableOffloads(int fd)
+    {
+        Syscall.IoctlValue(fd, Tun.TUNSETOFFLOAD, 0, out _);
+        return 0;
+    }
+
+    /// <summary>The virtio-net header size <see cref="Open"/> sets up with offloads on.</summary>
+    internal const int VnetHeaderSizeOpened = 12;
 
     /// <summary>What this kernel's TUN/TAP driver supports (TUNGETFEATURES on a fresh /dev/net/tun fd; no privilege needed).</summary>
     /// <exception cref="TapException">/dev/net/tun cannot be opened.</exception>

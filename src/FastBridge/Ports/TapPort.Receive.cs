@@ -1,11 +1,13 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
 using FastBridge.Interop;
+using FastBridge.Offloads;
 
 namespace FastBridge.Ports;
 
-/// <summary>The receive path: readv into a small buffer with a large one (or scratch) behind it.</summary>
+/// <summary>The receive path: readv into [virtio-net header,] a small buffer with a large one (or scratch) behind it.</summary>
 public sealed unsafe partial class TapPort
 {
     private const string ReasonReadBadFd = "device deleted (read: EBADFD)";
@@ -22,8 +24,13 @@ public sealed unsafe partial class TapPort
         }
 
         int fd = _fdNumber;
-        IoVec* iov = stackalloc IoVec[2];
-        iov[0].Length = PacketPool.SmallBufferSize;
+        int header = _vnetHeaderSize;
+        IoVec* iov = stackalloc IoVec[3];
+        iov[0].Base = _headerPointer;
+        iov[0].Length = (nuint)header;
+        int iovCount = header > 0 ? 3 : 2;
+        IoVec* pieces = header > 0 ? iov + 1 : iov; // with a virtio-net header, it takes the first piece
+        pieces[0].Length = PacketPool.SmallBufferSize;
         int count = 0;
         while (count < burst.Length)
         {
@@ -33,19 +40,36 @@ public sealed unsafe partial class TapPort
             }
 
             bool spillsToLarge = EnsureLarge(pool);
-            iov[0].Base = head.Pointer;
+            if (!spillsToLarge && header > 0 && pool.LargeCount > 0 && ++_largeWaits <= MaxLargeWaits)
+            {
+                // With offloads most frames of a TCP stream are super-frames: rather than read them into scratch and
+                // drop them, leave them in the kernel queue until the writers give large buffers back (as for small).
+                // Bounded: a port that waits MaxLargeWaits calls in a row (more offload ports than large buffers, each
+                // holding one ahead) reads once the old way, so its small frames still get through.
+                head.Release();
+                break;
+            }
+
+            _largeWaits = 0;
+
+            pieces[0].Base = head.Pointer;
             if (spillsToLarge)
             {
-                iov[1].Base = _large.Pointer + PacketPool.SmallBufferSize;
-                iov[1].Length = PacketPool.LargeBufferSize - PacketPool.SmallBufferSize;
+                pieces[1].Base = _large.Pointer + PacketPool.SmallBufferSize;
+                pieces[1].Length = PacketPool.LargeBufferSize - PacketPool.SmallBufferSize;
             }
             else
             {
-                iov[1].Base = _scratchPointer;
-                iov[1].Length = ScratchSize;
+                pieces[1].Base = _scratchPointer;
+                pieces[1].Length = ScratchSize;
             }
 
-            nint length = Syscall.Readv(fd, iov, 2, out int errno);
+            nint length = Syscall.Readv(fd, iov, iovCount, out int errno);
+            if (length > 0 && header > 0)
+            {
+                length = length > header ? length - header : 0; // a read shorter than the header becomes a runt
+            }
+
             if (length <= PacketPool.SmallBufferSize)
             {
                 if (length < 0)
@@ -60,6 +84,11 @@ public sealed unsafe partial class TapPort
                 }
 
                 head.SetLength((int)length);
+                if (header > 0 && *(ushort*)_headerPointer != 0 && !TakeHeader(head))
+                {
+                    continue;
+                }
+
                 burst[count++] = head;
                 continue;
             }
@@ -88,6 +117,11 @@ public sealed unsafe partial class TapPort
             Buffer.MemoryCopy(head.Pointer, whole.Pointer, PacketPool.SmallBufferSize, PacketPool.SmallBufferSize);
             head.Release();
             whole.SetLength((int)length);
+            if (header > 0 && *(ushort*)_headerPointer != 0 && !TakeHeader(whole))
+            {
+                continue;
+            }
+
             burst[count++] = whole;
         }
 
@@ -98,6 +132,37 @@ public sealed unsafe partial class TapPort
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Copies the virtio-net header just read (flags or GSO type set) into <paramref name="frame"/>'s offload metadata
+    /// and checks it against the frame; a header that makes no sense drops the frame (released, counted) and returns false.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TakeHeader(Packet frame)
+    {
+        byte* h = _headerPointer;
+        ref OffloadInfo info = ref frame.Offload;
+        info.Flags = (OffloadFlags)h[0];
+        info.GsoType = (GsoType)h[1];
+        info.HeaderLength = BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(h + 2, 2));
+        info.GsoSize = BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(h + 4, 2));
+        info.ChecksumStart = BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(h + 6, 2));
+        info.ChecksumOffset = BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(h + 8, 2));
+        if (!GsoLayout.IsValid(info, frame.Span))
+        {
+            frame.Release();
+            _rxBadOffload++;
+            CountReceiveDrop(DropReason.BadOffload);
+            return false;
+        }
+
+        if (info.GsoType != GsoType.None)
+        {
+            _rxSuperFrames++;
+        }
+
+        return true;
     }
 
     /// <summary>Makes sure a large buffer of <paramref name="pool"/> is rented for the next read; false when none is free.</summary>

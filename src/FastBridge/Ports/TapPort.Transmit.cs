@@ -1,11 +1,13 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
 using FastBridge.Interop;
+using FastBridge.Offloads;
 
 namespace FastBridge.Ports;
 
-/// <summary>The transmit path: one write() per frame.</summary>
+/// <summary>The transmit path: one write() per frame, or writev([virtio-net header], [frame]) with a header.</summary>
 public sealed unsafe partial class TapPort
 {
     private const string ReasonWriteLinkDown = "interface set down (write: EIO)";
@@ -24,10 +26,30 @@ public sealed unsafe partial class TapPort
         if (State != PortState.Gone)
         {
             int fd = _fdNumber;
+            int header = _vnetHeaderSize;
+            IoVec* iov = stackalloc IoVec[2];
+            byte* virtio = stackalloc byte[MaxVnetHeaderSize];
+            new Span<byte>(virtio, header).Clear(); // num_buffers and anything after the 10 fields stay zero
+            iov[0].Base = virtio;
+            iov[0].Length = (nuint)header;
             for (; i < frames.Length; i++)
             {
                 Packet frame = frames[i];
-                if (Syscall.Write(fd, frame.Pointer, frame.Length, out int errno) >= 0)
+                nint written;
+                int errno;
+                if (header == 0)
+                {
+                    written = Syscall.Write(fd, frame.Pointer, frame.Length, out errno);
+                }
+                else
+                {
+                    WriteHeader(virtio, frame.Offload);
+                    iov[1].Base = frame.Pointer;
+                    iov[1].Length = (nuint)frame.Length;
+                    written = Syscall.Writev(fd, iov, 2, out errno);
+                }
+
+                if (written >= 0)
                 {
                     outcome[i] = DropReason.None;
                     if (State == PortState.LinkDown)
@@ -53,6 +75,25 @@ public sealed unsafe partial class TapPort
         {
             outcome[i..frames.Length].Fill(DropReason.PortDown);
         }
+    }
+
+    /// <summary>The 10 fields of struct virtio_net_hdr, little-endian, from the frame's offload metadata.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteHeader(byte* h, in OffloadInfo info)
+    {
+        if (info.IsNone)
+        {
+            *(ulong*)h = 0;
+            *(ushort*)(h + 8) = 0;
+            return;
+        }
+
+        h[0] = (byte)info.Flags;
+        h[1] = (byte)info.GsoType;
+        BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(h + 2, 2), info.HeaderLength);
+        BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(h + 4, 2), info.GsoSize);
+        BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(h + 6, 2), info.ChecksumStart);
+        BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(h + 8, 2), info.ChecksumOffset);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

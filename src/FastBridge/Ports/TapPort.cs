@@ -24,6 +24,16 @@ namespace FastBridge.Ports;
 /// <see cref="Transmit"/> is one write() per frame; the loop is the place for a writev- or io_uring-batched path later.
 /// </para>
 /// <para>
+/// Offloads: a port opened with <see cref="TapPortOptions.Offloads"/> (or an adopted fd with IFF_VNET_HDR) has a
+/// virtio-net header in front of every frame. Receive reads it as a third readv piece (in front of the small buffer)
+/// into a pinned scratch; an all-zero flags/GSO pair (most frames) costs one 2-byte compare, anything else is copied
+/// into the frame's <see cref="Packet.Offload"/> and validated against the frame (<see cref="Diagnostics.DropReason.BadOffload"/>).
+/// GSO super-frames are up to 64 KiB, so with a header the port stops reading when no large buffer is free (the frames
+/// wait in the kernel queue) instead of reading them into scratch and dropping them, for up to 64 calls in a row (so a
+/// port still makes progress when more offload ports than large buffers exist). Transmit is
+/// writev([header from the metadata], [frame]). Such a port <see cref="AcceptsOffloads"/>.
+/// </para>
+/// <para>
 /// Faults become states, never exceptions: EIO on write means the interface was set down (<see cref="PortState.LinkDown"/>,
 /// the rest of that burst is not tried; the next burst tries again and the first frame that goes through, or the first
 /// frame received, sets the port <see cref="PortState.Up"/> again). EBADFD (and EBADF, ENODEV, ENXIO) means the
@@ -61,14 +71,32 @@ public sealed unsafe partial class TapPort : Port
     private Packet _large;
     private PacketPool? _largePool;
 
+    /// <summary>Bytes of the virtio-net header in front of every frame read and written; 0 without IFF_VNET_HDR.</summary>
+    private readonly int _vnetHeaderSize;
+
+    /// <summary>Where readv puts each frame's virtio-net header: pinned, like the scratch.</summary>
+    private readonly byte[] _header;
+    private readonly byte* _headerPointer;
+
+    /// <summary>Receive calls in a row that left frames in the kernel queue for want of a large buffer.</summary>
+    private int _largeWaits;
+
+    /// <summary>Most receive calls in a row an offload port waits for a large buffer before it reads with scratch.</summary>
+    private const int MaxLargeWaits = 64;
+
     private long _rxOversize;
+    private long _rxSuperFrames;
+    private long _rxBadOffload;
     private long _rxNoLargeBuffer;
     private long _rxErrors;
     private int _disposed;
 
-    private TapPort(string name, string deviceName, FileDescriptor fd, bool createdDevice)
+    private TapPort(string name, string deviceName, FileDescriptor fd, bool createdDevice, int vnetHeaderSize)
         : base(name)
     {
+        _vnetHeaderSize = vnetHeaderSize;
+        _header = GC.AllocateArray<byte>(MaxVnetHeaderSize, pinned: true);
+        _headerPointer = (byte*)Unsafe.AsPointer(ref _header[0]);
         _fd = fd;
         _fdNumber = fd.Value;
         DeviceName = deviceName;
@@ -79,6 +107,18 @@ public sealed unsafe partial class TapPort : Port
 
     /// <summary>Bytes of the scratch piece: with the small buffer in front, a frame of any possible length fits.</summary>
     internal const int ScratchSize = PacketPool.MaxFrameLength;
+
+    /// <summary>Largest virtio-net header an adopted fd may use (the kernel's are 10, 12, 20 or 24 bytes).</summary>
+    internal const int MaxVnetHeaderSize = 64;
+
+    /// <summary>
+    /// Bytes of the virtio-net header in front of each frame on this fd: 0 without IFF_VNET_HDR, 12 for a port
+    /// <see cref="Open"/> made with <see cref="TapPortOptions.Offloads"/>, whatever the owner set for an adopted fd.
+    /// </summary>
+    public int VnetHeaderSize => _vnetHeaderSize;
+
+    /// <summary>With a virtio-net header the port reads and writes pending checksums and GSO super-frames as they are.</summary>
+    public override bool AcceptsOffloads => _vnetHeaderSize != 0;
 
     /// <summary>The kernel's name of the interface, as it was when the port opened it.</summary>
     public string DeviceName { get; }
@@ -93,6 +133,12 @@ public sealed unsafe partial class TapPort : Port
     /// engine adds them to its <see cref="Diagnostics.DropReason.Oversize"/> count (the frames never reach it).
     /// </summary>
     internal long RxOversize => Volatile.Read(ref _rxOversize);
+
+    /// <summary>GSO super-frames received (a virtio-net header with a GSO type).</summary>
+    internal long RxSuperFrames => Volatile.Read(ref _rxSuperFrames);
+
+    /// <summary>Frames received with a virtio-net header that made no sense for them: dropped as <see cref="Diagnostics.DropReason.BadOffload"/>.</summary>
+    internal long RxBadOffload => Volatile.Read(ref _rxBadOffload);
 
     /// <summary>Frames longer than a small buffer received while no large buffer was available: dropped.</summary>
     internal long RxNoLargeBuffer => Volatile.Read(ref _rxNoLargeBuffer);

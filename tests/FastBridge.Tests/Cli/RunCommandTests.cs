@@ -48,6 +48,22 @@ public sealed class RunCommandTests
         Assert.Contains("CAP_NET_ADMIN", lines[0]);
     }
 
+    [SkippableTheory]
+    [InlineData("", true)]
+    [InlineData(" --no-offloads", false)]
+    public void Taps_are_opened_with_offloads_unless_told_not_to(string flag, bool offloads)
+    {
+        EndToEnd.RequirePrivileges();
+        string tap = UniqueTap();
+        using var cli = CliProcess.Start($"run --tap {tap}{flag}");
+        Assert.True(EndToEnd.WaitFor(() => cli.Stderr.Contains("started", StringComparison.Ordinal) || cli.HasExited, Timeout),
+            "fastbridge run did not start");
+        Assert.False(cli.HasExited, cli.Stderr);
+        Assert.Equal(offloads, cli.Stderr.Contains($"TAP {tap} created, with offloads", StringComparison.Ordinal));
+        cli.Signal("TERM");
+        Assert.True(cli.WaitForExit(Timeout));
+    }
+
     [SkippableFact]
     public void Sigterm_and_sigint_stop_it_promptly_and_it_removes_the_devices_it_created()
     {

@@ -144,6 +144,68 @@ public sealed unsafe class TapPortTests
         Assert.True(EndToEnd.WaitFor(() => !Directory.Exists($"/sys/class/net/{name}"), s_timeout));
     }
 
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(12)]
+    public void Adopt_of_an_fd_with_a_virtio_net_header_uses_it(int setSize)
+    {
+        EndToEnd.RequirePrivileges();
+        string name = TapRig.UniqueName();
+        int fd = OpenTapFd(name, Tun.IFF_VNET_HDR);
+        if (setSize != 0)
+        {
+            Assert.Equal(0, Syscall.Ioctl(fd, Tun.TUNSETVNETHDRSZ, &setSize, out _));
+        }
+
+        using TapPort port = TapPort.Adopt(fd);
+        Assert.True(port.AcceptsOffloads);
+        Assert.Equal(setSize == 0 ? 10 : setSize, port.VnetHeaderSize); // the kernel's default is the 10-byte header
+    }
+
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Open_with_offloads_sets_up_a_12_byte_header_and_tso_on_the_kernel_side(bool offloads)
+    {
+        EndToEnd.RequirePrivileges();
+        string name = TapRig.UniqueName();
+        using TapPort port = TapPort.Open(name, new TapPortOptions { Offloads = offloads });
+        Assert.Equal(offloads, port.AcceptsOffloads);
+        Assert.Equal(offloads ? 12 : 0, port.VnetHeaderSize);
+        IfReq info = default;
+        Assert.Equal(0, Syscall.Ioctl(port.PollFd, Tun.TUNGETIFF, &info, out _));
+        Assert.Equal(offloads, (info.Flags & Tun.IFF_VNET_HDR) != 0);
+        if (File.Exists("/usr/sbin/ethtool") || File.Exists("/sbin/ethtool"))
+        {
+            string features = FastBridge.Cli.Demo.NetworkNamespace.Run("ethtool", $"-k {name}");
+            Assert.Contains(offloads ? "tcp-segmentation-offload: on" : "tcp-segmentation-offload: off", features, StringComparison.Ordinal);
+        }
+    }
+
+    [SkippableFact]
+    public void Opening_a_persistent_tap_without_offloads_clears_what_an_earlier_open_enabled()
+    {
+        EndToEnd.RequirePrivileges();
+        Skip.IfNot(File.Exists("/usr/sbin/ethtool") || File.Exists("/sbin/ethtool"), "ethtool is not installed");
+        string name = TapRig.UniqueName();
+        FastBridge.Cli.Demo.NetworkNamespace.Run("ip", $"tuntap add mode tap name {name}");
+        try
+        {
+            using (TapPort.Open(name, new TapPortOptions { Offloads = true }))
+            {
+                Assert.Contains("tcp-segmentation-offload: on", FastBridge.Cli.Demo.NetworkNamespace.Run("ethtool", $"-k {name}"), StringComparison.Ordinal);
+            }
+
+            using TapPort plain = TapPort.Open(name, new TapPortOptions { Offloads = false });
+            Assert.False(plain.AcceptsOffloads);
+            Assert.Contains("tcp-segmentation-offload: off", FastBridge.Cli.Demo.NetworkNamespace.Run("ethtool", $"-k {name}"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            FastBridge.Cli.Demo.NetworkNamespace.TryRun("ip", $"tuntap del mode tap name {name}");
+        }
+    }
+
     [SkippableFact]
     public void Adopt_of_an_fd_that_is_not_a_tap_fails_clearly()
     {
@@ -392,12 +454,12 @@ public sealed unsafe class TapPortTests
         Convert.ToInt32(File.ReadAllText($"/sys/class/net/{name}/flags").Trim(), 16);
 
     /// <summary>Opens /dev/net/tun and attaches a new TAP <paramref name="name"/> the way an embedding program would.</summary>
-    private static int OpenTapFd(string name)
+    private static int OpenTapFd(string name, short extraFlags = 0)
     {
         int fd = Syscall.Open(Tun.DevicePath, Libc.O_RDWR | Libc.O_CLOEXEC, out int errno);
         Assert.True(fd >= 0, $"open {Tun.DevicePath}: errno {errno}");
         IfReq request = IfReq.ForName(name);
-        request.Flags = Tun.IFF_TAP | Tun.IFF_NO_PI;
+        request.Flags = (short)(Tun.IFF_TAP | Tun.IFF_NO_PI | extraFlags);
         if (Syscall.Ioctl(fd, Tun.TUNSETIFF, &request, out errno) < 0)
         {
             Libc.Close(fd);
