@@ -11,6 +11,7 @@ internal static unsafe partial class Libc
 
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
+    public const int F_DUPFD_CLOEXEC = 1030;
 
     [LibraryImport(LibraryName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags);

@@ -68,8 +68,11 @@ public sealed unsafe partial class TapPort
     /// <summary>
     /// Wraps a TAP fd that an embedding program already opened (and attached with TUNSETIFF). The device's name is
     /// read with TUNGETIFF and becomes the port's name unless <paramref name="name"/> is given. The fd is made
-    /// non-blocking. With <paramref name="ownsFd"/> the port closes it on dispose; without, the caller keeps that job.
-    /// On failure the fd is left open and untouched except possibly O_NONBLOCK: the caller still owns it.
+    /// non-blocking. With <paramref name="ownsFd"/> the fd is the port's from now on (it closes it on dispose; the caller
+    /// must not touch it again). Without, the port takes its own duplicate (F_DUPFD_CLOEXEC), so the caller may close its
+    /// fd whenever it likes: the device lives on with the port's reference, and a number the caller's next open reuses
+    /// is never read or written by the port. On failure the fd is left open and untouched except possibly O_NONBLOCK:
+    /// the caller still owns it.
     /// </summary>
     /// <remarks>
     /// An fd opened with IFF_VNET_HDR is used with its header (size read with TUNGETVNETHDRSZ): the port then accepts
@@ -121,7 +124,13 @@ public sealed unsafe partial class TapPort
             throw new TapException($"cannot make fd {fd} ('{deviceName}') non-blocking: {Errno.Describe(errno)}", errno, deviceName);
         }
 
-        return new TapPort(name ?? deviceName, deviceName, new FileDescriptor(fd, ownsFd), createdDevice: false, vnetHeaderSize);
+        int own = fd;
+        if (!ownsFd && (own = Syscall.Fcntl(fd, Libc.F_DUPFD_CLOEXEC, 0, out errno)) < 0)
+        {
+            throw new TapException($"cannot duplicate fd {fd} ('{deviceName}'): {Errno.Describe(errno)}", errno, deviceName);
+        }
+
+        return new TapPort(name ?? deviceName, deviceName, new FileDescriptor(own, ownsHandle: true), createdDevice: false, vnetHeaderSize);
     }
 
     /// <summary>

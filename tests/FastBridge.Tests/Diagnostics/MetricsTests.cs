@@ -65,7 +65,9 @@ public sealed class MetricsTests
     [Fact]
     public async Task The_prometheus_endpoint_serves_the_counters_on_loopback()
     {
-        using var h = new BridgeHarness(2);
+        // A name of its own: the endpoint exports every FastBridge meter in the process, and other tests' bridges are fb0.
+        string name = $"prom{Environment.TickCount64 % 100000}";
+        using var h = new BridgeHarness(2, configure: o => o.Name = name);
         for (int i = 0; i < 3; i++)
         {
             h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, BridgeHarness.Station(1)));
@@ -86,7 +88,7 @@ public sealed class MetricsTests
         }
 
         Assert.Contains("fastbridge_port_rx_frames", text);
-        Assert.Matches(@"fastbridge_port_rx_frames\w*\{[^}]*port=""p0""[^}]*\} 3", text);
+        Assert.Matches($@"fastbridge_port_rx_frames\w*\{{bridge=""{name}"",port=""p0""\}} 3", text);
         Assert.Contains("fastbridge_mac_entries", text);
     }
 

@@ -112,7 +112,8 @@ public sealed unsafe class TapPortTests
                 Assert.Equal(name, port.Name);
                 Assert.Equal(name, port.DeviceName);
                 Assert.False(port.CreatedDevice);
-                Assert.Equal(fd, port.PollFd);
+                Assert.NotEqual(fd, port.PollFd); // its own duplicate: the caller may close fd whenever it likes
+                Assert.True(port.PollFd >= 0);
                 Assert.NotEqual(0, Libc.Fcntl(fd, Libc.F_GETFL, 0) & Libc.O_NONBLOCK);
             }
 
