@@ -60,8 +60,8 @@ internal static class ControlTarget
     private static int s_initialAging;
     private static long s_inputs;
 
-    /// <summary>Creates and starts the bridge, once per process.</summary>
-    public static void Setup()
+    /// <summary>Creates and starts the bridge, once per process (on the first input: see Program.Main).</summary>
+    private static void Setup()
     {
         if (s_bridge is not null)
         {
@@ -82,7 +82,8 @@ internal static class ControlTarget
     /// <summary>One input: every line answered and checked, the bridge reset, and now and then its switching checked.</summary>
     public static void Run(byte[] input, bool checkSwitching)
     {
-        Bridge bridge = s_bridge ?? throw new InvalidOperationException("Setup first");
+        Setup();
+        Bridge bridge = s_bridge!;
         Serve(input, bridge);
         ExpectFraming(input);
         Reset(bridge);

@@ -36,7 +36,8 @@ internal static class Program
                 Fuzzer.Run(stream => Parser(ReadAll(stream)));
                 return 0;
             case "control":
-                ControlTarget.Setup();
+                // Not set up before Fuzzer.Run: instrumented code (FastBridge.Control) must not run before AFL's shared
+                // memory is mapped, so the bridge is created by the first input.
                 Fuzzer.Run(stream => ControlTarget.Run(ReadAll(stream), checkSwitching: false));
                 return 0;
             case "replay" when args.Length == 3:
@@ -108,7 +109,6 @@ internal static class Program
                 run = input => Parser(input);
                 break;
             case "control":
-                ControlTarget.Setup();
                 run = input => ControlTarget.Run(input, checkSwitching: true);
                 break;
             default:
