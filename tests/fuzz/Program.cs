@@ -11,18 +11,17 @@ namespace FastBridge.Fuzz;
 /// <item><c>parser</c>: the input is one frame; <c>FrameParser.ParseScalar</c> and <c>ParseVector128</c> must not throw,
 /// must agree field by field, and must name the drop reason the reference rule (written from
 /// <see cref="Diagnostics.DropReason"/>'s documentation) gives. Any disagreement throws, which AFL records as a crash.</item>
-/// <item><c>control</c>: TODO. The control protocol (src/FastBridge/Control/) is being written on another branch; this
-/// target says so and exits 3 until it lands.</item>
+/// <item><c>control</c>: the input is what a control-socket client sends; it goes through the server's own framing,
+/// parsing and dispatch against a real bridge with two memory ports, and every response and the bridge's switching
+/// are checked (see <see cref="ControlTarget"/>, which also lists what is not driven: port-add by name never is).</item>
 /// <item><c>replay TARGET DIR</c>: runs every file of DIR through TARGET in this process, without AFL (a smoke test, and
 /// how run.sh re-checks a corpus or a crash).</item>
 /// </list>
-/// The parse paths are internal; they are bound once by reflection (the fuzz project is not a friend assembly, and
-/// src/ is not changed for it).
+/// The parse paths are internal; they are bound once by reflection. (FastBridge.Fuzz has since become a friend
+/// assembly for the control target, which calls ControlConnection's and ControlVerbs' internal functions directly.)
 /// </summary>
 internal static class Program
 {
-    public const int ControlTodoExitCode = 3;
-
     private static readonly ParseFunction s_scalar = Bind("ParseScalar");
     private static readonly ParseFunction s_vector = Bind("ParseVector128");
 
@@ -37,19 +36,16 @@ internal static class Program
                 Fuzzer.Run(stream => Parser(ReadAll(stream)));
                 return 0;
             case "control":
-                return ControlTodo();
+                // Not set up before Fuzzer.Run: instrumented code (FastBridge.Control) must not run before AFL's shared
+                // memory is mapped, so the bridge is created by the first input.
+                Fuzzer.Run(stream => ControlTarget.Run(ReadAll(stream), checkSwitching: false));
+                return 0;
             case "replay" when args.Length == 3:
                 return Replay(args[1], args[2]);
             default:
                 Console.Error.WriteLine("usage: FastBridge.Fuzz parser | control | replay TARGET DIR");
                 return 2;
         }
-    }
-
-    private static int ControlTodo()
-    {
-        Console.Error.WriteLine("TODO: no control-protocol target yet: src/FastBridge/Control/ has not landed on this branch. Nothing was fuzzed.");
-        return ControlTodoExitCode;
     }
 
     /// <summary>The parser target: both paths agree with each other and with the reference rule, on any bytes.</summary>
@@ -106,9 +102,17 @@ internal static class Program
 
     private static int Replay(string target, string directory)
     {
-        if (target != "parser")
+        Action<byte[]> run;
+        switch (target)
         {
-            return target == "control" ? ControlTodo() : 2;
+            case "parser":
+                run = input => Parser(input);
+                break;
+            case "control":
+                run = input => ControlTarget.Run(input, checkSwitching: true);
+                break;
+            default:
+                return 2;
         }
 
         int files = 0;
@@ -118,12 +122,13 @@ internal static class Program
             files++;
             try
             {
-                Parser(File.ReadAllBytes(file));
+                run(File.ReadAllBytes(file));
             }
-            catch (InvalidOperationException e)
+            catch (Exception e)
             {
                 failures++;
-                Console.Error.WriteLine($"{file}: {e.Message}");
+                string where = string.Join('\n', (e.StackTrace ?? "").Split('\n').Take(6));
+                Console.Error.WriteLine($"{file}: {e.GetType().Name}: {e.Message}\n{where}");
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -33,9 +34,9 @@ internal sealed class ControlConnection
     private readonly PipeWriter _output;
     private readonly Utf8JsonWriter _json;
     private readonly List<int> _fds = [];
+    private readonly ControlLineFramer _framer;
     private double _tokens;
     private long _refilledAt;
-    private bool _discarding;
 
     public ControlConnection(ControlServer server, Socket socket, ControlServerOptions options, ILogger log)
     {
@@ -49,6 +50,7 @@ internal sealed class ControlConnection
         _input = new Pipe(new PipeOptions(pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, useSynchronizationContext: false));
         _output = PipeWriter.Create(new NetworkStream(socket, ownsSocket: false), new StreamPipeWriterOptions(leaveOpen: true));
         _json = new Utf8JsonWriter(_output);
+        _framer = new ControlLineFramer(options.MaxRequestBytes);
         _tokens = options.RequestsPerSecond;
         _refilledAt = Environment.TickCount64;
     }
@@ -170,34 +172,21 @@ internal sealed class ControlConnection
             }
 
             ReadOnlySequence<byte> buffer = result.Buffer;
-            while (buffer.PositionOf((byte)'\n') is { } newline)
+            while (true)
             {
-                ReadOnlySequence<byte> line = buffer.Slice(0, newline);
-                buffer = buffer.Slice(buffer.GetPosition(1, newline));
-                if (_discarding)
+                ControlLineFramer.Cut cut = _framer.Next(ref buffer, out ReadOnlySequence<byte> line);
+                if (cut == ControlLineFramer.Cut.NeedMore)
                 {
-                    _discarding = false; // the end of an oversized request
-                    continue;
+                    break;
                 }
 
-                if (line.Length > _options.MaxRequestBytes)
+                if (cut == ControlLineFramer.Cut.TooLong)
                 {
-                    await RespondAsync(TooLong(), done).ConfigureAwait(false);
+                    await RespondAsync(TooLong(_options.MaxRequestBytes), done).ConfigureAwait(false);
                     continue;
                 }
 
                 await HandleAsync(line, done).ConfigureAwait(false);
-            }
-
-            if (!_discarding && buffer.Length > _options.MaxRequestBytes)
-            {
-                await RespondAsync(TooLong(), done).ConfigureAwait(false);
-                _discarding = true;
-            }
-
-            if (_discarding)
-            {
-                buffer = buffer.Slice(buffer.End);
             }
 
             reader.AdvanceTo(buffer.Start, buffer.End);
@@ -208,7 +197,8 @@ internal sealed class ControlConnection
         }
     }
 
-    private ControlResponse TooLong() => ControlResponse.Failure($"request longer than {_options.MaxRequestBytes} bytes");
+    /// <summary>The answer to a line longer than <paramref name="maxRequestBytes"/>.</summary>
+    internal static ControlResponse TooLong(int maxRequestBytes) => ControlResponse.Failure($"request longer than {maxRequestBytes} bytes");
 
     private async ValueTask HandleAsync(ReadOnlySequence<byte> line, CancellationToken done)
     {
@@ -223,22 +213,9 @@ internal sealed class ControlConnection
             return;
         }
 
-        ControlRequest? request;
-        try
+        if (!TryParse(line, out ControlRequest? request, out ControlResponse? invalid))
         {
-            request = line.IsSingleSegment
-                ? JsonSerializer.Deserialize(line.FirstSpan, ControlJson.Default.ControlRequest)
-                : JsonSerializer.Deserialize(line.ToArray(), ControlJson.Default.ControlRequest);
-        }
-        catch (JsonException e)
-        {
-            await RespondAsync(ControlResponse.Failure($"invalid request: {e.Message}"), done).ConfigureAwait(false);
-            return;
-        }
-
-        if (request is null)
-        {
-            await RespondAsync(ControlResponse.Failure("invalid request: expected a JSON object"), done).ConfigureAwait(false);
+            await RespondAsync(invalid, done).ConfigureAwait(false);
             return;
         }
 
@@ -274,10 +251,7 @@ internal sealed class ControlConnection
     /// <summary>Writes one response line; a client that leaves responses unread for the idle timeout is dropped.</summary>
     private async ValueTask RespondAsync(ControlResponse response, CancellationToken done)
     {
-        _json.Reset(_output);
-        JsonSerializer.Serialize(_json, response, ControlJson.Default.ControlResponse);
-        _json.Flush();
-        _output.Write(s_newline);
+        WriteResponse(_json, _output, response);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(done);
         timeout.CancelAfter(_options.IdleTimeout);
         FlushResult flushed = await _output.FlushAsync(timeout.Token).ConfigureAwait(false);
@@ -303,7 +277,40 @@ internal sealed class ControlConnection
         return true;
     }
 
-    private static bool IsBlank(ReadOnlySequence<byte> line)
+    /// <summary>
+    /// Parses one request line (no newline, at most the size limit): the request, or the error response that answers
+    /// it. Any bytes: invalid UTF-8 or JSON, a non-object, unknown members all end as an error response, never a throw.
+    /// </summary>
+    internal static bool TryParse(ReadOnlySequence<byte> line, [NotNullWhen(true)] out ControlRequest? request, [NotNullWhen(false)] out ControlResponse? error)
+    {
+        try
+        {
+            request = line.IsSingleSegment
+                ? JsonSerializer.Deserialize(line.FirstSpan, ControlJson.Default.ControlRequest)
+                : JsonSerializer.Deserialize(line.ToArray(), ControlJson.Default.ControlRequest);
+        }
+        catch (JsonException e)
+        {
+            request = null;
+            error = ControlResponse.Failure($"invalid request: {e.Message}");
+            return false;
+        }
+
+        error = request is null ? ControlResponse.Failure("invalid request: expected a JSON object") : null;
+        return request is not null;
+    }
+
+    /// <summary>Writes <paramref name="response"/> to <paramref name="output"/> as one JSON line (not flushed).</summary>
+    internal static void WriteResponse(Utf8JsonWriter json, IBufferWriter<byte> output, ControlResponse response)
+    {
+        json.Reset(output);
+        JsonSerializer.Serialize(json, response, ControlJson.Default.ControlResponse);
+        json.Flush();
+        output.Write(s_newline);
+    }
+
+    /// <summary>True for a line of only spaces, tabs and carriage returns: it gets no response.</summary>
+    internal static bool IsBlank(ReadOnlySequence<byte> line)
     {
         foreach (ReadOnlyMemory<byte> segment in line)
         {

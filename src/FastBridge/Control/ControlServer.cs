@@ -40,8 +40,7 @@ public sealed class ControlServer : IAsyncDisposable, IDisposable
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<ControlConnection, Task> _connections = new();
-    private readonly ObjectPool<List<MacEntry>> _entryLists =
-        new DefaultObjectPoolProvider { MaximumRetained = 4 }.Create(new ListPolicy<MacEntry>());
+    private readonly ObjectPool<List<MacEntry>> _entryLists = CreateEntryLists();
     private readonly Task _accepting;
     private int _disposed;
 
@@ -148,6 +147,10 @@ public sealed class ControlServer : IAsyncDisposable, IDisposable
             return true; // someone else's socket: not ours to judge or replace
         }
     }
+
+    /// <summary>The pool of fdb-show snapshot lists a server hands to <see cref="ControlVerbs.Execute"/>.</summary>
+    internal static ObjectPool<List<MacEntry>> CreateEntryLists() =>
+        new DefaultObjectPoolProvider { MaximumRetained = 4 }.Create(new ListPolicy<MacEntry>());
 
     /// <summary>Root and the owner may change state; everybody else may only read.</summary>
     internal static bool MayChangeState(uint peerUid, uint ownerUid) => peerUid == 0 || peerUid == ownerUid;
