@@ -15,7 +15,7 @@
 # port, once the load has stopped, what the switch received must equal what the kernel handed to the TAP's reader
 # (tx_packets of the kernel side: tun counts a frame when it is read), and what the switch transmitted must equal
 # what the kernel took from the TAP's writer (rx_packets). The per-port rx = forwarded + ingress-drops identity is
-# not exported by the metrics yet; `fastbridge stats --json` will give it once the control socket lands.
+# checked from `fastbridge stats --json` (rx = forwarded + ingress drops, offered = tx + egress drops, per port).
 set -euo pipefail
 
 [[ $# -eq 1 && $1 =~ ^[0-9]+$ && $1 -ge 10 ]] || { echo "usage: $0 DURATION_SECONDS (>= 10)" >&2; exit 2; }
@@ -33,6 +33,7 @@ taps=("fbk${suffix}0" "fbk${suffix}1" "fbk${suffix}2")
 spaces=("fbk-${suffix}-0" "fbk-${suffix}-1" "fbk-${suffix}-2")
 metrics_port=$((20000 + RANDOM % 20000))
 log=$(mktemp -t fastbridge-soak.XXXXXX)
+control=/tmp/fastbridge-soak-$suffix.sock
 switch_pid=""
 load_pids=()
 
@@ -46,14 +47,14 @@ cleanup() {
     kill -KILL "$switch_pid" 2>/dev/null || true
   fi
   for ns in "${spaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -f "$log"
+  rm -f "$log" "$control"
   exit "$code"
 }
 trap cleanup EXIT INT TERM
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-"$cli" run --tap "${taps[0]}" --tap "${taps[1]}" --tap "${taps[2]}" --workers 2 --metrics "127.0.0.1:$metrics_port" 2>"$log" &
+"$cli" run --tap "${taps[0]}" --tap "${taps[1]}" --tap "${taps[2]}" --workers 2 --metrics "127.0.0.1:$metrics_port" --control "$control" 2>"$log" &
 switch_pid=$!
 for _ in $(seq 300); do grep -q started "$log" && break; kill -0 "$switch_pid" || { cat "$log" >&2; exit 1; }; sleep 0.1; done
 grep -q started "$log" || { echo "fastbridge did not start" >&2; cat "$log" >&2; exit 1; }
@@ -107,6 +108,21 @@ snapshot() {
       "${taps[$i]}" "$rx" "$ktx" "$tx" "$krx" "$kdrop" "${drops:-none}" "$verdict"
   done
   echo "   mac entries $(awk '$0 !~ /^#/ && index($1, "fastbridge_mac_entries") == 1 {print $2}' <<<"$text")"
+  # The switch's own invariant, from `fastbridge stats --json`: rx = forwarded + ingress drops and
+  # tx_offered = tx + egress drops, per port (python3 reads the JSON; the reasons split as in README's table).
+  "$cli" stats --json --control "$control" | python3 -c '
+import json, sys
+ingress = {"runt", "truncated-tag", "invalid-source", "oversize", "no-buffer", "same-port", "no-output", "storm-limit", "bad-offload"}
+bad = 0
+for p in json.load(sys.stdin)["ports"]:
+    d = p["drops"]
+    ing = sum(v for k, v in d.items() if k in ingress)
+    egr = sum(v for k, v in d.items() if k not in ingress)
+    ok = p["rx_frames"] == p["forwarded"] + ing and p["tx_offered"] == p["tx_frames"] + egr
+    bad += not ok
+    print(f"   {p[\"name\"]}: rx {p[\"rx_frames\"]} = forwarded {p[\"forwarded\"]} + ingress drops {ing}; offered {p[\"tx_offered\"]} = tx {p[\"tx_frames\"]} + egress drops {egr} [{\"ok\" if ok else \"MISMATCH\"}]")
+sys.exit(1 if bad else 0)
+' || balanced=0
 }
 
 sleep 2

@@ -43,7 +43,7 @@ internal static class RunCommand
         maxMacsPerPort.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--max-macs-per-port must be 0 (no limit) or more"); } });
         var workers = new Option<int>("--workers")
         {
-            Description = "dataplane threads (default: one per processor)",
+            Description = "dataplane threads (default: half the processors, at least one)",
         };
         workers.Validators.Add(r =>
         {
