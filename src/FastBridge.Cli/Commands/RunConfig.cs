@@ -72,7 +72,7 @@ internal sealed class RunConfig
 
         if (Workers is < 0 or > 64)
         {
-            throw new FormatException($"config file '{path}': \"workers\" must be between 1 and 64 (0 = one per processor)");
+            throw new FormatException($"config file '{path}': \"workers\" must be between 1 and 64 (0 = half the processors)");
         }
 
         if (MaxMacsPerPort is < 0)
