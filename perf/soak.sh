@@ -120,7 +120,8 @@ for p in json.load(sys.stdin)["ports"]:
     egr = sum(v for k, v in d.items() if k not in ingress)
     ok = p["rx_frames"] == p["forwarded"] + ing and p["tx_offered"] == p["tx_frames"] + egr
     bad += not ok
-    print(f"   {p[\"name\"]}: rx {p[\"rx_frames\"]} = forwarded {p[\"forwarded\"]} + ingress drops {ing}; offered {p[\"tx_offered\"]} = tx {p[\"tx_frames\"]} + egress drops {egr} [{\"ok\" if ok else \"MISMATCH\"}]")
+    name, rx, fw, off, tx = p["name"], p["rx_frames"], p["forwarded"], p["tx_offered"], p["tx_frames"]
+    print("   %s: rx %d = forwarded %d + ingress drops %d; offered %d = tx %d + egress drops %d [%s]" % (name, rx, fw, ing, off, tx, egr, "ok" if ok else "MISMATCH"))
 sys.exit(1 if bad else 0)
 ' || balanced=0
 }
