@@ -7,8 +7,8 @@ namespace FastBridge.Embedding.Tests;
 /// <summary>README's embedding example, with a port type of the host program's own, through the public API only.</summary>
 public sealed class EmbeddingTests
 {
-    private static readonly MacAddress Vm = MacAddress.Parse("02:00:00:00:00:0a");
-    private static readonly MacAddress Generator = MacAddress.Parse("02:00:00:00:00:0b");
+    private static MacAddress Vm => MacAddress.Parse("02:00:00:00:00:0a");
+    private static MacAddress Generator => MacAddress.Parse("02:00:00:00:00:0b");
 
     [Fact]
     public void A_host_program_switches_between_its_own_port_and_an_in_memory_port()

@@ -1,6 +1,6 @@
-using FastBridge.Cli.Demo;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using FastBridge.Cli.Demo;
 using FastBridge.Tests.Infrastructure;
 
 namespace FastBridge.Tests.Cli;
@@ -9,7 +9,7 @@ namespace FastBridge.Tests.Cli;
 [Collection(nameof(Hosts.EndToEndCollection))]
 public sealed class RunCommandTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static TimeSpan Timeout => TimeSpan.FromSeconds(30);
 
     [Theory]
     [InlineData("")]

@@ -8,9 +8,9 @@ namespace FastBridge.Tests.Dataplane;
 /// <summary>Ports joining, leaving and failing while the bridge runs.</summary>
 public sealed class PortLifecycleTests
 {
-    private static readonly MacAddress A = BridgeHarness.Station(1);
-    private static readonly MacAddress B = BridgeHarness.Station(2);
-    private static readonly MacAddress C = BridgeHarness.Station(3);
+    private static MacAddress A => BridgeHarness.Station(1);
+    private static MacAddress B => BridgeHarness.Station(2);
+    private static MacAddress C => BridgeHarness.Station(3);
 
     [Fact]
     public void A_removed_port_is_forgotten_and_no_longer_flooded()
