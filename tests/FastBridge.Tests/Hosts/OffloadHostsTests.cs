@@ -68,13 +68,13 @@ public sealed class OffloadHostsTests
         for (int i = 0; i < 2; i++)
         {
             hosts.Host(i).Exec($"sysctl -qw net.ipv6.conf.{hosts.Taps[i]}.disable_ipv6=0");
-            hosts.Host(i).Exec($"ip -6 addr add fd00:198:18::{i + 1}/64 dev {hosts.Taps[i]} nodad");
+            hosts.Host(i).Exec($"ip -6 addr add 2001:2:0:18::{i + 1}/64 dev {hosts.Taps[i]} nodad");
         }
 
-        Assert.True(EndToEnd.WaitFor(() => hosts.Host(0).TryExec("ping -6 -c 1 -W 1 fd00:198:18::2").ExitCode == 0, TimeSpan.FromSeconds(10)));
-        hosts.Host(1).Exec("iperf3 -s -1 -D -B fd00:198:18::2");
+        Assert.True(EndToEnd.WaitFor(() => hosts.Host(0).TryExec("ping -6 -c 1 -W 1 2001:2:0:18::2").ExitCode == 0, TimeSpan.FromSeconds(10)));
+        hosts.Host(1).Exec("iperf3 -s -1 -D -B 2001:2:0:18::2");
         Thread.Sleep(300);
-        string json = hosts.Host(0).Exec("iperf3 -c fd00:198:18::2 -t 2 -J", 60_000);
+        string json = hosts.Host(0).Exec("iperf3 -c 2001:2:0:18::2 -t 2 -J", 60_000);
         using var doc = JsonDocument.Parse(json);
         long received = doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bytes").GetInt64();
 
