@@ -37,7 +37,7 @@ public class SwitchingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _bridge = new Bridge(new BridgeOptions { Workers = 1, BurstSize = Burst, AgingSeconds = 300 });
+        _bridge = new Bridge(new BridgeOptions { Workers = 1, BurstSize = Burst, AgingSeconds = 300, StormLimit = 0 });
         _ports = new MemoryPort[PortCount];
         _slots = new PortSlot[PortCount];
         for (int p = 0; p < PortCount; p++)
