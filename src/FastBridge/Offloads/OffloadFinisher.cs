@@ -48,6 +48,11 @@ internal sealed class OffloadFinisher
     /// <summary>True when some frame of <paramref name="frames"/> needs finishing before a port without offloads takes it.</summary>
     public static bool AnyPending(ReadOnlySpan<Packet> frames)
     {
+        if (frames.IsEmpty || !frames[0].Pool.OffloadsSeen)
+        {
+            return false; // no frame of this pool ever carried metadata: nothing to read per frame
+        }
+
         for (int i = 0; i < frames.Length; i++)
         {
             if (frames[i].Offload.NeedsFinishing)
