@@ -18,16 +18,12 @@ internal static unsafe class Syscall
     public static nint Read(int fd, void* buffer, nint count, out int errno)
     {
         nint result;
-        while ((result = Libc.Read(fd, buffer, count)) < 0)
+        do
         {
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                return result;
-            }
+            result = Libc.Read(fd, buffer, count);
         }
+        while (Interrupted(result, out errno));
 
-        errno = 0;
         return result;
     }
 
@@ -35,16 +31,12 @@ internal static unsafe class Syscall
     public static nint Readv(int fd, IoVec* iov, int iovCount, out int errno)
     {
         nint result;
-        while ((result = Libc.Readv(fd, iov, iovCount)) < 0)
+        do
         {
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                return result;
-            }
+            result = Libc.Readv(fd, iov, iovCount);
         }
+        while (Interrupted(result, out errno));
 
-        errno = 0;
         return result;
     }
 
@@ -52,16 +44,12 @@ internal static unsafe class Syscall
     public static nint Write(int fd, void* buffer, nint count, out int errno)
     {
         nint result;
-        while ((result = Libc.Write(fd, buffer, count)) < 0)
+        do
         {
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                return result;
-            }
+            result = Libc.Write(fd, buffer, count);
         }
+        while (Interrupted(result, out errno));
 
-        errno = 0;
         return result;
     }
 
@@ -69,64 +57,48 @@ internal static unsafe class Syscall
     public static nint Writev(int fd, IoVec* iov, int iovCount, out int errno)
     {
         nint result;
-        while ((result = Libc.Writev(fd, iov, iovCount)) < 0)
+        do
         {
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                return result;
-            }
+            result = Libc.Writev(fd, iov, iovCount);
         }
+        while (Interrupted(result, out errno));
 
-        errno = 0;
         return result;
     }
 
     public static int Ioctl(int fd, uint request, void* argument, out int errno)
     {
         int result;
-        while ((result = Libc.Ioctl(fd, request, argument)) < 0)
+        do
         {
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                return result;
-            }
+            result = Libc.Ioctl(fd, request, argument);
         }
+        while (Interrupted(result, out errno));
 
-        errno = 0;
         return result;
     }
 
     public static int IoctlValue(int fd, uint request, nint value, out int errno)
     {
         int result;
-        while ((result = Libc.IoctlValue(fd, request, value)) < 0)
+        do
         {
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                return result;
-            }
+            result = Libc.IoctlValue(fd, request, value);
         }
+        while (Interrupted(result, out errno));
 
-        errno = 0;
         return result;
     }
 
     public static int Fcntl(int fd, int command, int argument, out int errno)
     {
         int result;
-        while ((result = Libc.Fcntl(fd, command, argument)) < 0)
+        do
         {
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                return result;
-            }
+            result = Libc.Fcntl(fd, command, argument);
         }
+        while (Interrupted(result, out errno));
 
-        errno = 0;
         return result;
     }
 
@@ -137,16 +109,12 @@ internal static unsafe class Syscall
     public static int Open(string path, int flags, out int errno)
     {
         int result;
-        while ((result = Libc.Open(path, flags)) < 0)
+        do
         {
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                return result;
-            }
+            result = Libc.Open(path, flags);
         }
+        while (Interrupted(result, out errno));
 
-        errno = 0;
         return result;
     }
 
@@ -158,16 +126,12 @@ internal static unsafe class Syscall
     public static int EpollWait(int epfd, void* events, int maxEvents, int timeoutMs, out int errno)
     {
         int result;
-        while ((result = Libc.EpollWait(epfd, events, maxEvents, timeoutMs)) < 0)
+        do
         {
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                return result;
-            }
+            result = Libc.EpollWait(epfd, events, maxEvents, timeoutMs);
         }
+        while (Interrupted(result, out errno));
 
-        errno = 0;
         return result;
     }
 
@@ -181,5 +145,22 @@ internal static unsafe class Syscall
         }
 
         return (flags & Libc.O_NONBLOCK) != 0 ? 0 : Fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK, out errno);
+    }
+
+    /// <summary>
+    /// The one place EINTR is decided: false when the call succeeded (errno 0) or failed for good (errno set); true
+    /// when a signal interrupted it and it must be made again.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Interrupted(long result, out int errno)
+    {
+        if (result >= 0)
+        {
+            errno = 0;
+            return false;
+        }
+
+        errno = Marshal.GetLastPInvokeError();
+        return errno == Errno.EINTR;
     }
 }

@@ -102,6 +102,9 @@ public sealed class ControlHardeningTests
     public void A_client_that_hangs_up_mid_request_leaves_nothing_behind()
     {
         using var rig = new ControlRig();
+        // The rig's traffic learns its two stations in the background; wait for them, so the count below can only
+        // change if a cut-off request ran.
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.Count == 2, s_timeout), "the rig's stations were not learned");
         for (int i = 0; i < 20; i++)
         {
             using Socket socket = rig.RawSocket();
