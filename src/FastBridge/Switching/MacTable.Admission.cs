@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace FastBridge.Switching;
 
-/// <summary>How a new station gets room in the table, and the knobs of the defences it consults.</summary>
+// How a new station gets room in the table, and the knobs of the defences it consults.
 public sealed partial class MacTable
 {
     /// <summary>Most slots a full-table learn inspects for a victim (see <see cref="FairEviction"/>).</summary>

@@ -3,7 +3,7 @@ using static FastBridge.Switching.MacWords;
 
 namespace FastBridge.Switching;
 
-/// <summary>Control-plane edits and snapshots: static entries, removals, flushes, <c>fdb show</c>.</summary>
+// Control-plane edits and snapshots: static entries, removals, flushes, fdb show.
 public sealed partial class MacTable
 {
     /// <summary>

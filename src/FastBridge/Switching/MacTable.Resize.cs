@@ -2,7 +2,7 @@ using static FastBridge.Switching.MacWords;
 
 namespace FastBridge.Switching;
 
-/// <summary>Rebuilding the slot array: live resizes and compaction of tombstones.</summary>
+// Rebuilding the slot array: live resizes and compaction of tombstones.
 public sealed partial class MacTable
 {
     /// <summary>
