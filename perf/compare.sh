@@ -27,7 +27,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ $# -gt 0 ] && [ "$1" != tap ]; then
   section=$ROOT/perf/compare.d/$1.sh
-  [ -f "$section" ] || { echo "compare.sh: no section '$1' (have: tap $(ls "$ROOT/perf/compare.d" 2>/dev/null | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
+  [ -f "$section" ] || { echo "compare.sh: no section '$1' (have: tap $(cd "$ROOT/perf/compare.d" && ls -- *.sh 2>/dev/null | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
   shift
   exec bash "$section" "$@"
 fi
