@@ -45,6 +45,7 @@ cd "$work"
 
 # 1. Packages: apt-get download fetches into the current folder without installing anything.
 mkdir -p "$dir/debs"
+find "$dir/debs" -name 'linux-image-*.deb' ! -name "${kpkg}_*" -delete   # kernels apt no longer points at
 for pkg in "$kpkg" busybox-static; do
   if ! ls "$dir/debs/${pkg}_"*.deb >/dev/null 2>&1; then
     (cd "$dir/debs" && apt-get download -q "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true

@@ -26,9 +26,11 @@ internal static class QemuArgs
     public static string[] Tap(string netdev, string ifName) =>
         ["-netdev", $"tap,id={netdev},ifname={ifName},script=no,downscript=no"];
 
-    /// <summary>vhost-user over a unix socket. QEMU is the client by default and blocks at start until the backend
-    /// listens; with <paramref name="server"/> QEMU listens (<c>wait=off</c>: it boots without waiting).
-    /// Needs <see cref="GuestOptions.SharedMemory"/>.</summary>
+    /// <summary>vhost-user over a unix socket; needs <see cref="GuestOptions.SharedMemory"/>. QEMU is the client by
+    /// default (the backend must already listen); with <paramref name="server"/> QEMU creates the socket and listens.
+    /// Either way the guest does not boot until the two are connected: <see cref="QemuGuest.Start"/> (which does not
+    /// wait), connect the backend, then <see cref="QemuGuest.WaitReady"/>. Checked with dpdk-testpmd's net_vhost
+    /// (client=1) as the backend.</summary>
     public static string[] VhostUser(string netdev, string socketPath, bool server = false) =>
     [
         "-chardev", $"socket,id={netdev}c,path={socketPath}{(server ? ",server=on,wait=off" : "")}",
