@@ -78,4 +78,17 @@ public sealed class TapGuestTests(TapGuestsFixture rig) : IClassFixture<TapGuest
             File.Delete(file);
         }
     }
+
+    [SkippableFact]
+    public void A_stuck_command_times_out_and_the_console_still_answers()
+    {
+        rig.Boot.Require();
+        QemuGuest guest = rig.Guest(0);
+        string loop = guest.Exec("echo $$");
+        Assert.Throws<TimeoutException>(() => guest.Run("sleep 600", TimeSpan.FromSeconds(2)));
+
+        // Ctrl-C ended the sleep, not the command loop: the same shell runs the next commands, each with its exit code.
+        Assert.Equal(loop, guest.Exec("echo $$"));
+        Assert.Equal((3, "out\n"), guest.Run("echo out; exit_with() { return $1; }; exit_with 3"));
+    }
 }
