@@ -20,6 +20,8 @@ internal sealed partial class QemuGuest : IDisposable
     private const string ReadyMarker = "FASTBRIDGE-GUEST-READY";
     private static readonly TimeSpan s_defaultCommandTimeout = TimeSpan.FromSeconds(30);
 
+    private readonly GuestImage _image;
+    private readonly GuestOptions _options;
     private readonly Process _process;
     private readonly StringBuilder _console = new();
     private readonly Lock _runLock = new();
@@ -29,8 +31,10 @@ internal sealed partial class QemuGuest : IDisposable
     private bool _exited;
     private int _disposed;
 
-    private QemuGuest(GuestOptions options, Process process)
+    private QemuGuest(GuestImage image, GuestOptions options, Process process)
     {
+        _image = image;
+        _options = options;
         Name = options.Name;
         _bootTimeout = options.BootTimeout;
         _process = process;
@@ -79,7 +83,7 @@ internal sealed partial class QemuGuest : IDisposable
         }
 
         Process process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {qemu}");
-        return new QemuGuest(options, process);
+        return new QemuGuest(image, options, process);
     }
 
     /// <summary>Start and wait for the ready marker.</summary>
@@ -169,6 +173,14 @@ internal sealed partial class QemuGuest : IDisposable
         }
 
         _process.WaitForExit(10_000);
+    }
+
+    /// <summary>A VM restart: kills this QEMU (if still running), disposes it and starts a new one with the same
+    /// image and options (the same NIC arguments, so the same tap or socket). Call <see cref="WaitReady"/> on the result.</summary>
+    public QemuGuest Restart()
+    {
+        Dispose();
+        return Start(_image, _options);
     }
 
     public void Dispose()

@@ -91,4 +91,17 @@ public sealed class TapGuestTests(TapGuestsFixture rig) : IClassFixture<TapGuest
         Assert.Equal(loop, guest.Exec("echo $$"));
         Assert.Equal((3, "out\n"), guest.Run("echo out; exit_with() { return $1; }; exit_with 3"));
     }
+
+    [SkippableFact]
+    public void A_guest_whose_qemu_is_killed_and_restarted_reaches_the_host_again()
+    {
+        rig.Boot.Require();
+        int oldPid = rig.Guest(1).Pid;
+        QemuGuest guest = rig.RestartGuest(1);
+
+        Assert.NotEqual(oldPid, guest.Pid);
+        Assert.False(Directory.Exists($"/proc/{oldPid}/fd"), $"the old QEMU (pid {oldPid}) is still running");
+        (int code, string output) = guest.Run($"ping -c 3 -W 5 {TapGuestsFixture.HostAddress}");
+        Assert.True(code == 0, guest.Describe($"ping after the restart failed:\n{output}"));
+    }
 }

@@ -26,6 +26,14 @@ public sealed class TapGuestsFixture : IDisposable
 
     public static string GuestAddress(int i) => $"198.18.66.{i + 2}";
 
+    /// <summary>Kills guest <paramref name="i"/>'s QEMU and boots a new one on the same tap.</summary>
+    internal QemuGuest RestartGuest(int i)
+    {
+        _guests[i] = _guests[i].Restart();
+        _guests[i].WaitReady();
+        return _guests[i];
+    }
+
     private void Start(GuestImage image)
     {
         _namespace = NetworkNamespace.Create("fbq");
