@@ -32,6 +32,7 @@ internal sealed class GuestBoot
             return new GuestBoot(null, missing, null);
         }
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             boot(image);
@@ -39,7 +40,8 @@ internal sealed class GuestBoot
         }
         catch (Exception e)
         {
-            return new GuestBoot(image, null, ExceptionDispatchInfo.Capture(e));
+            var failure = new InvalidOperationException($"the fixture's guest boot failed after {clock.Elapsed.TotalSeconds:0} s: {e.Message}", e);
+            return new GuestBoot(image, null, ExceptionDispatchInfo.Capture(failure));
         }
     }
 

@@ -26,6 +26,7 @@ internal sealed record GuestOptions
     /// <summary>More <c>fb.*</c> settings for the guest's /init: fb.ip1= (eth1), fb.mac=, fb.ip6=, fb.gw=, fb.mtu=.</summary>
     public IReadOnlyList<string> KernelArguments { get; init; } = [];
 
-    /// <summary>How long <see cref="QemuGuest.WaitReady"/> waits for the ready marker (TCG on a busy machine is slow).</summary>
-    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    /// <summary>How long <see cref="QemuGuest.WaitReady"/> waits for the ready marker. TCG on a busy machine is slow:
+    /// 10-15 s at load 40 here, far more when test processes compete for the cores.</summary>
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(300);
 }
