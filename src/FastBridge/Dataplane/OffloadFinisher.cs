@@ -1,7 +1,7 @@
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
-using FastBridge.Ports;
 using FastBridge.Offloads;
+using FastBridge.Ports;
 
 namespace FastBridge.Dataplane;
 
