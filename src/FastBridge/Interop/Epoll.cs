@@ -12,6 +12,8 @@ namespace FastBridge.Interop;
 /// slot numbers), so a ready event maps to a port with an array index, no dictionary.
 /// Thread-safety: <see cref="Wait"/> and the readers of its results belong to the one worker thread; epoll itself allows
 /// <see cref="Add"/>/<see cref="Remove"/> from other threads while a wait is in progress.
+/// Safety: the event array holds exactly the capacity given to epoll_wait, indexes into it are checked against the
+/// count the last wait returned, and it is freed only in Dispose, after the owning worker stopped.
 /// Performance: the event array is native memory allocated once; <see cref="Wait"/> is one epoll_wait with no
 /// allocation and no marshalling.
 /// </remarks>
