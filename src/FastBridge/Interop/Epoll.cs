@@ -30,7 +30,7 @@ internal sealed unsafe class Epoll : IDisposable
         int fd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
         if (fd < 0)
         {
-            ThrowHelper.ThrowIOException("epoll_create1", Marshal.GetLastPInvokeError());
+            Errno.ThrowIOException("epoll_create1", Marshal.GetLastPInvokeError());
         }
 
         _fd = new FileDescriptor(fd, ownsHandle: true);
@@ -67,7 +67,7 @@ internal sealed unsafe class Epoll : IDisposable
             return false;
         }
 
-        ThrowHelper.ThrowIOException("epoll_ctl(EPOLL_CTL_DEL)", errno);
+        Errno.ThrowIOException("epoll_ctl(EPOLL_CTL_DEL)", errno);
         return false;
     }
 
@@ -81,7 +81,7 @@ internal sealed unsafe class Epoll : IDisposable
         int count = Syscall.EpollWait(_fd.Value, _events, _capacity, timeoutMs, out int errno);
         if (count < 0)
         {
-            ThrowHelper.ThrowIOException("epoll_wait", errno);
+            Errno.ThrowIOException("epoll_wait", errno);
         }
 
         return count;
@@ -121,7 +121,7 @@ internal sealed unsafe class Epoll : IDisposable
         Unsafe.WriteUnaligned(evnt + EpollEventLayout.DataOffset, (ulong)(uint)token);
         if (Libc.EpollCtl(_fd.Value, op, fd, evnt) != 0)
         {
-            ThrowHelper.ThrowIOException(op == Libc.EPOLL_CTL_ADD ? "epoll_ctl(EPOLL_CTL_ADD)" : "epoll_ctl(EPOLL_CTL_MOD)", Marshal.GetLastPInvokeError());
+            Errno.ThrowIOException(op == Libc.EPOLL_CTL_ADD ? "epoll_ctl(EPOLL_CTL_ADD)" : "epoll_ctl(EPOLL_CTL_MOD)", Marshal.GetLastPInvokeError());
         }
     }
 

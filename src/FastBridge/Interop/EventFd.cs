@@ -23,7 +23,7 @@ internal sealed unsafe class EventFd : IDisposable
         int fd = Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
         if (fd < 0)
         {
-            ThrowHelper.ThrowIOException("eventfd", Marshal.GetLastPInvokeError());
+            Errno.ThrowIOException("eventfd", Marshal.GetLastPInvokeError());
         }
 
         _fd = new FileDescriptor(fd, ownsHandle: true);
