@@ -17,7 +17,7 @@ internal sealed partial class Worker
     /// <summary>Bursts taken from one inbound ring per pass, so one busy producer cannot starve the others.</summary>
     private const int MaxBurstsPerRing = 4;
 
-    private readonly Packet[] _stage;     // [destination port * burst + k]: frames staged for that port
+    private readonly Packet[] _stage;     // [destination port * burst + k]: frames staged for that port (stale past the count: never read)
     private readonly int[] _stageCount;   // per destination port
     private readonly int[] _touched;      // destination ports with staged frames, in first-touch order
     private readonly bool[] _wakeWorkers; // workers to wake after handing off this burst
@@ -80,7 +80,6 @@ internal sealed partial class Worker
                 staged[k].Release();
             }
 
-            staged.Clear();
             if (queued > 0 && slot.Owner != Id)
             {
                 _wakeWorkers[slot.Owner] = true;
