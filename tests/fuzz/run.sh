@@ -70,14 +70,16 @@ if [[ $mode == cmin ]]; then
   cp "$corpus"/* "$all"/ 2>/dev/null || true
   cp "$new"/* "$all"/ 2>/dev/null || true
   echo "afl-cmin over $(ls "$all" | wc -l) inputs (corpus/$target + $new) ..." >&2
-  afl-cmin -i "$all" -o "$work/cmin-out" -t 5000 -m none -- dotnet "$out/afl/FastBridge.Fuzz.dll" "$target" >&2
+  # AFL_ALLOW_TMP: the scratch folder is under /tmp by default; nobody else writes there.
+  AFL_ALLOW_TMP=1 afl-cmin -i "$all" -o "$work/cmin-out" -t 5000 -m none -- "$(command -v dotnet)" "$out/afl/FastBridge.Fuzz.dll" "$target" >&2
   dotnet "$out/plain/FastBridge.Fuzz.dll" replay "$target" "$work/cmin-out"
-  # Keep the hand-written seeds' names (seed-*); name the rest by content.
-  rm -f "$corpus"/*
+  # The hand-written seeds (seed-*) stay, needed or not: they say what the target is meant to reach. The rest of
+  # the corpus becomes what afl-cmin kept, named by content.
+  rm -f "$corpus"/afl-*
   for entry in "$work/cmin-out"/*; do
     name=$(basename "$entry")
-    [[ $name == seed-* ]] || name=afl-$(sha1sum <"$entry" | cut -c1-16)
-    cp "$entry" "$corpus/$name"
+    [[ $name == seed-* ]] && continue
+    cp "$entry" "$corpus/afl-$(sha1sum <"$entry" | cut -c1-16)"
   done
   rm -rf "$new" "$all"
   echo "corpus/$target: $(ls "$corpus" | wc -l) inputs, $(du -sh "$corpus" | cut -f1): review with git status, then commit" >&2
