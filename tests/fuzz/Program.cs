@@ -12,8 +12,9 @@ namespace FastBridge.Fuzz;
 /// must agree field by field, and must name the drop reason the reference rule (written from
 /// <see cref="Diagnostics.DropReason"/>'s documentation) gives. Any disagreement throws, which AFL records as a crash.</item>
 /// <item><c>control</c>: the input is what a control-socket client sends; it goes through the server's own framing,
-/// parsing and dispatch against a real bridge with two memory ports, and every response and the bridge's switching
-/// are checked (see <see cref="ControlTarget"/>, which also lists what is not driven: port-add by name never is).</item>
+/// rate limit, parsing and dispatch against a fresh bridge with two memory ports, deterministically (an injected
+/// clock, no threads), and every response is checked (see <see cref="ControlTarget"/>, which also lists what is not
+/// driven: port-add by name never is).</item>
 /// <item><c>replay TARGET DIR</c>: runs every file of DIR through TARGET in this process, without AFL (a smoke test, and
 /// how run.sh re-checks a corpus or a crash).</item>
 /// </list>
@@ -36,9 +37,9 @@ internal static class Program
                 Fuzzer.Run(stream => Parser(ReadAll(stream)));
                 return 0;
             case "control":
-                // Not set up before Fuzzer.Run: instrumented code (FastBridge.Control) must not run before AFL's shared
-                // memory is mapped, so the bridge is created by the first input.
-                Fuzzer.Run(stream => ControlTarget.Run(ReadAll(stream), checkSwitching: false));
+                // Nothing set up before Fuzzer.Run: instrumented code must not run before AFL's shared memory is
+                // mapped, and every input gets its own bridge anyway (see ControlTarget).
+                Fuzzer.Run(stream => ControlTarget.Run(ReadAll(stream), started: false));
                 return 0;
             case "replay" when args.Length == 3:
                 return Replay(args[1], args[2]);
@@ -109,7 +110,7 @@ internal static class Program
                 run = input => Parser(input);
                 break;
             case "control":
-                run = input => ControlTarget.Run(input, checkSwitching: true);
+                run = input => ControlTarget.Run(input, started: true);
                 break;
             default:
                 return 2;
