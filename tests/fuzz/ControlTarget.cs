@@ -70,7 +70,12 @@ internal static class ControlTarget
         var clock = new FuzzClock();
         using var bridge = new Bridge(new BridgeOptions
         {
-            Name = "fuzz", Workers = 1, PoolFrames = 64, LargePoolFrames = 0, MaxMacs = 64, Time = clock,
+            Name = "fuzz",
+            Workers = 1,
+            PoolFrames = 64,
+            LargePoolFrames = 0,
+            MaxMacs = 64,
+            Time = clock,
         });
         bridge.AddPort(new MemoryPort("p0", queueSize: 16));
         bridge.AddPort(new MemoryPort("p1", queueSize: 16));

@@ -54,8 +54,15 @@ internal static class FramePathTarget
         var clock = new FuzzClock();
         using var bridge = new Bridge(new BridgeOptions
         {
-            Name = "fuzz", Workers = 1, PoolFrames = 64, LargePoolFrames = 0, BurstSize = BurstSize, StormLimit = 0,
-            MaxMacs = capacity, MaxMacsPerPort = perPort, Time = clock,
+            Name = "fuzz",
+            Workers = 1,
+            PoolFrames = 64,
+            LargePoolFrames = 0,
+            BurstSize = BurstSize,
+            StormLimit = 0,
+            MaxMacs = capacity,
+            MaxMacsPerPort = perPort,
+            Time = clock,
         });
         var shadow = new MacTable(capacity, MacTable.DefaultAgingSeconds, clock) { MaxPerPort = perPort };
         var ports = new MemoryPort[PortCount];
