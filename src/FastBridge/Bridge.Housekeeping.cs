@@ -75,7 +75,7 @@ public sealed partial class Bridge
         if (state == PortState.Gone && slot.Forwarding)
         {
             slot.Forwarding = false;
-            PublishFloodList();
+            PublishView();
             int forgotten = MacTable.RemovePort(slot.Id);
             _log.LogInformation("port {Port} no longer switched ({Macs} MAC entries forgotten); remove it or add it again", port.Name, forgotten);
         }
