@@ -17,48 +17,32 @@ internal static class RunCommand
             Arity = ArgumentArity.ZeroOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
-        var aging = new Option<int>("--aging")
+        taps.Validators.Add(r =>
         {
-            Description = "seconds an idle MAC entry lives; 0 = never age",
-            DefaultValueFactory = _ => MacTable.DefaultAgingSeconds,
-        };
-        aging.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--aging must be 0 or more seconds"); } });
-        var maxMacs = new Option<int>("--max-macs")
-        {
-            Description = "MAC table capacity",
-            DefaultValueFactory = _ => MacTable.DefaultCapacity,
-        };
-        maxMacs.Validators.Add(r =>
-        {
-            int v = r.GetValueOrDefault<int>();
-            if (v < 1 || v > MacTable.MaxCapacity)
+            foreach (var token in r.Tokens)
             {
-                r.AddError($"--max-macs must be between 1 and {MacTable.MaxCapacity}");
+                try
+                {
+                    TapPort.ValidateInterfaceName(token.Value);
+                }
+                catch (ArgumentException e)
+                {
+                    r.AddError($"--tap: {e.Message}");
+                    return;
+                }
             }
         });
-        var maxMacsPerPort = new Option<int>("--max-macs-per-port")
-        {
-            Description = "most MACs one port may learn (0 = no limit; a full table evicts from the port holding the most)",
-        };
-        maxMacsPerPort.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--max-macs-per-port must be 0 (no limit) or more"); } });
-        var workers = new Option<int>("--workers")
-        {
-            Description = "dataplane threads (default: half the processors, at least one)",
-        };
-        workers.Validators.Add(r =>
-        {
-            int v = r.GetValueOrDefault<int>();
-            if (v < 0 || v > 64)
-            {
-                r.AddError("--workers must be between 1 and 64");
-            }
-        });
-        var stormLimit = new Option<int>("--storm-limit")
-        {
-            Description = "storm control: floods per second a port may send, per kind (broadcast, multicast, unknown unicast); 0 = off",
-            DefaultValueFactory = _ => BridgeOptions.DefaultStormLimit,
-        };
-        stormLimit.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--storm-limit must be 0 (off) or more frames per second"); } });
+        var aging = Numbers.Option("--aging", 0, int.MaxValue, "0 or more seconds (0 = never age)",
+            "seconds an idle MAC entry lives; 0 = never age", MacTable.DefaultAgingSeconds);
+        var maxMacs = Numbers.Option("--max-macs", 1, MacTable.MaxCapacity, $"1 to {MacTable.MaxCapacity} entries",
+            "MAC table capacity", MacTable.DefaultCapacity);
+        var maxMacsPerPort = Numbers.Option("--max-macs-per-port", 0, int.MaxValue, "0 (no limit) or more",
+            "most MACs one port may learn (0 = no limit; a full table evicts from the port holding the most)");
+        var workers = Numbers.Option("--workers", 0, 64, "1 to 64 threads (0 = half the processors)",
+            "dataplane threads (default: half the processors, at least one)");
+        var stormLimit = Numbers.Option("--storm-limit", 0, int.MaxValue, "0 (off) or more frames per second",
+            "storm control: floods per second a port may send, per kind (broadcast, multicast, unknown unicast); 0 = off",
+            BridgeOptions.DefaultStormLimit);
         var name = new Option<string>("--name") { Description = "bridge name (its control socket is /run/fastbridge/NAME.sock)", DefaultValueFactory = _ => "fb0" };
         var control = new Option<string?>("--control") { Description = "control socket path (default /run/fastbridge/NAME.sock)" };
         var config = new Option<string?>("--config") { Description = "JSON file with name, control, ports, aging, max_macs, max_macs_per_port, workers, storm_limit, metrics; flags override it" };
@@ -100,7 +84,7 @@ internal static class RunCommand
                 }
                 catch (FormatException e)
                 {
-                    Console.Error.WriteLine($"fastbridge run: {e.Message}");
+                    Console.Error.WriteLine($"fastbridge: {e.Message}");
                     return ExitCodes.Usage;
                 }
 
@@ -119,7 +103,7 @@ internal static class RunCommand
             {
                 if (ports.Length == 0)
                 {
-                    Console.Error.WriteLine("fastbridge run: at least one --tap NAME is needed (or a --config FILE)");
+                    Console.Error.WriteLine("fastbridge: at least one --tap NAME is needed (or a --config FILE)");
                     return ExitCodes.Usage;
                 }
 
@@ -146,7 +130,7 @@ internal static class RunCommand
         {
             if (Array.IndexOf(taps, tap) != Array.LastIndexOf(taps, tap))
             {
-                Console.Error.WriteLine($"fastbridge run: --tap {tap} given twice");
+                Console.Error.WriteLine($"fastbridge: --tap {tap} given twice");
                 return ExitCodes.Usage;
             }
         }
