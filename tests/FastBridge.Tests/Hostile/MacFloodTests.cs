@@ -23,7 +23,7 @@ namespace FastBridge.Tests.Hostile;
 [Collection(nameof(QuietCollection))]
 public sealed class MacFloodTests
 {
-    internal const int FloodFrames = 1_000_000;
+    internal const int FloodFrames = Infrastructure.Flood.Frames;
     private const long ResidentBound = 64L << 20;
     private const long ManagedBound = 8L << 20;
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(120);

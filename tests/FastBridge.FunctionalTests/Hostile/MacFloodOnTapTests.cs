@@ -14,7 +14,7 @@ namespace FastBridge.Tests.Hostile;
 [Collection(nameof(Hosts.EndToEndCollection))]
 public sealed class MacFloodOnTapTests
 {
-    private const int FloodFrames = MacFloodTests.FloodFrames;
+    private const int FloodFrames = Flood.Frames;
 
     /// <summary>
     /// The same flood through a real TAP (AF_PACKET from the test's namespace) while two hosts ping: the kernel drops

@@ -6,6 +6,9 @@ namespace FastBridge.Tests.Infrastructure;
 /// </summary>
 internal static class Flood
 {
+    /// <summary>How many frames a MAC-flood scenario sends, in memory and on TAP devices alike.</summary>
+    public const int Frames = 1_000_000;
+
     public static ulong Mac(int i) => 0x0102UL | ((ulong)Scramble((uint)i) << 16);
 
     /// <summary>Multiplication by an odd constant, then xorshift: both bijections on 32 bits.</summary>
