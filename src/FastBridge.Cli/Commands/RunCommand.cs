@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FastBridge.Cli.Hosting;
 using FastBridge.Control;
 using FastBridge.Ports;
 using FastBridge.Switching;
@@ -68,6 +69,8 @@ internal static class RunCommand
         {
             taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
+        // A synchronous action: System.CommandLine then leaves SIGINT/SIGTERM to the host's lifetime (an async action
+        // would get its own handler that cancels and, after a timeout, abandons the action).
         command.SetAction(result =>
         {
             var options = new BridgeOptions();
@@ -135,69 +138,7 @@ internal static class RunCommand
             }
         }
 
-        using ILoggerFactory logging = CliLogging.Create(verbose ? LogLevel.Debug : LogLevel.Information);
-        options.LoggerFactory = logging;
-        ILogger log = logging.CreateLogger("fastbridge");
-        using var shutdown = new ShutdownSignal();
-        if (ControlServer.IsLive(socketPath))
-        {
-            Console.Error.WriteLine($"fastbridge: control socket '{socketPath}' is in use by a running switch (stop it, or choose another --name or --control)");
-            return ExitCodes.Failed;
-        }
-
-        using var bridge = new Bridge(options);
-        foreach (string tap in taps)
-        {
-            TapPort port;
-            try
-            {
-                port = TapPort.Open(tap, tapOptions);
-            }
-            catch (Exception e) when (e is TapException or ArgumentException)
-            {
-                Console.Error.WriteLine($"fastbridge: {e.Message}");
-                return e is ArgumentException ? ExitCodes.Usage : ExitCodes.Failed;
-            }
-
-            bridge.AddPort(port);
-            log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
-        }
-
-        ControlServer server;
-        try
-        {
-            server = ControlServer.Start(bridge, socketPath, logging.CreateLogger("fastbridge.control"));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"fastbridge: {e.Message}");
-            return ExitCodes.Failed;
-        }
-
-        using (server)
-        {
-            bridge.Start();
-            Metrics.PrometheusEndpoint? metrics = null;
-            if (metricsAt is not null)
-            {
-                Metrics.PrometheusEndpoint.TryParse(metricsAt, out var endpoint, out _);
-                try
-                {
-                    metrics = Metrics.PrometheusEndpoint.Start(endpoint!);
-                    log.LogInformation("metrics at {Url}", metrics.Url);
-                }
-                catch (Exception e) when (e is System.Net.HttpListenerException or InvalidOperationException)
-                {
-                    Console.Error.WriteLine($"fastbridge: cannot serve metrics at {metricsAt}: {e.Message}");
-                    return ExitCodes.Failed;
-                }
-            }
-
-            using Metrics.PrometheusEndpoint? metricsEndpoint = metrics;
-            shutdown.Token.WaitHandle.WaitOne();
-            log.LogInformation("{Signal} received, stopping", shutdown.Received);
-        }
-
-        return ExitCodes.Ok;
+        return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions), verbose ? LogLevel.Debug : LogLevel.Information)
+            .GetAwaiter().GetResult();
     }
 }
