@@ -14,6 +14,8 @@
 #
 # Usage (root): perf/compare.sh            REPS=3 DURATION=10 (about 20 minutes)
 #               QUICK=1 perf/compare.sh    REPS=1 DURATION=3  (about 4 minutes)
+#               perf/compare.sh SECTION    one port kind's section, perf/compare.d/SECTION.sh (ls perf/compare.d);
+#                                          without SECTION: the TAP section below
 # Environment: REPS, DURATION (s per load), RTT_DURATION (s, default min(DURATION,5)),
 #              SWITCHES (space separated subset of: fastbridge fastbridge-w1 kernel ovs ovs-tso vde tapfwd),
 #              OUT (report path, default perf/RESULTS.md), KEEP_RAW=1 (keep the raw TSV and the run's metadata next to the report;
@@ -23,6 +25,12 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ $# -gt 0 ] && [ "$1" != tap ]; then
+  section=$ROOT/perf/compare.d/$1.sh
+  [ -f "$section" ] || { echo "compare.sh: no section '$1' (have: tap $(cd "$ROOT/perf/compare.d" && ls -- *.sh 2>/dev/null | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
+  shift
+  exec bash "$section" "$@"
+fi
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
   REPS=${REPS:-1}

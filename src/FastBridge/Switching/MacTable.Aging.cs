@@ -1,3 +1,5 @@
+using static FastBridge.Switching.MacWords;
+
 namespace FastBridge.Switching;
 
 public sealed partial class MacTable
@@ -49,8 +51,8 @@ public sealed partial class MacTable
     {
         lock (_controlLock)
         {
-            Store store = _store;
-            Slot[] slots = store.Slots;
+            MacStore store = _store;
+            MacStore.Slot[] slots = store.Slots;
             uint now = Volatile.Read(ref _now);
             int aging = Volatile.Read(ref _agingSeconds);
             int expired = 0;
@@ -98,22 +100,18 @@ public sealed partial class MacTable
 
             store.Tombstones = tombstones;
             Interlocked.Add(ref _agedTotal, expired);
-            store.RefreshHeaviest();
+            store.Eviction.Rescan();
             CompactIfNeeded(store);
             return expired;
         }
     }
-
-    /// <summary>True when a dynamic <paramref name="value"/> is at least <paramref name="aging"/> seconds old.</summary>
-    private static bool IsExpired(ulong value, uint now, int aging) =>
-        aging > 0 && (value & StaticFlag) == 0 && (int)(now - StampOf(value)) >= aging;
 
     /// <summary>
     /// When the entry at <paramref name="index"/> has an earlier copy in its probe chain (the benign race in the
     /// remarks), removes the later one, unless only the later one is static. True when slot <paramref name="index"/>
     /// itself was removed. Caller holds the control lock.
     /// </summary>
-    private static bool RemoveIfDuplicate(Store store, int index, ulong key, ulong value)
+    private static bool RemoveIfDuplicate(MacStore store, int index, ulong key, ulong value)
     {
         int first = store.EarlierCopy(index, key);
         if (first < 0)

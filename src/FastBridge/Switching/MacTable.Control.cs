@@ -1,7 +1,9 @@
 using FastBridge.Frames;
+using static FastBridge.Switching.MacWords;
 
 namespace FastBridge.Switching;
 
+// Control-plane edits and snapshots: static entries, removals, flushes, fdb show.
 public sealed partial class MacTable
 {
     /// <summary>
@@ -15,8 +17,8 @@ public sealed partial class MacTable
         ulong key = MakeKey(mac.Value, vlan);
         lock (_controlLock)
         {
-            Store store = _store;
-            Slot[] slots = store.Slots;
+            MacStore store = _store;
+            MacStore.Slot[] slots = store.Slots;
             ulong value = MakeValue(port, Volatile.Read(ref _now), isStatic: true);
             bool reserved = false;
             while (true)
@@ -95,7 +97,7 @@ public sealed partial class MacTable
         ulong key = MakeKey(mac.Value, vlan);
         lock (_controlLock)
         {
-            Store store = _store;
+            MacStore store = _store;
             bool removed = false;
             int i = store.Home(key);
             for (int probes = 0; probes <= store.Mask; probes++, i = (i + 1) & store.Mask)
@@ -131,8 +133,8 @@ public sealed partial class MacTable
 
         lock (_controlLock)
         {
-            Store store = _store;
-            Slot[] slots = store.Slots;
+            MacStore store = _store;
+            MacStore.Slot[] slots = store.Slots;
             int removed = 0;
             for (int i = 0; i < slots.Length; i++)
             {
@@ -157,7 +159,7 @@ public sealed partial class MacTable
                 }
             }
 
-            store.RefreshHeaviest();
+            store.Eviction.Rescan();
             CompactIfNeeded(store);
             return removed;
         }
@@ -179,8 +181,8 @@ public sealed partial class MacTable
         ArgumentNullException.ThrowIfNull(into);
         lock (_controlLock)
         {
-            Store store = _store;
-            Slot[] slots = store.Slots;
+            MacStore store = _store;
+            MacStore.Slot[] slots = store.Slots;
             uint now = Volatile.Read(ref _now);
             int aging = Volatile.Read(ref _agingSeconds);
             for (int i = 0; i < slots.Length; i++)
@@ -204,78 +206,13 @@ public sealed partial class MacTable
     }
 
     /// <summary>
-    /// Changes the capacity live by rebuilding into a new array and swapping it in. Shrinking below
-    /// <see cref="Count"/> keeps the static entries, then the most recently refreshed dynamic ones. Learns racing the
-    /// swap may be lost (soft state); static entries never are. Throws when the static entries alone do not fit.
-    /// </summary>
-    public void Resize(int capacity)
-    {
-        ValidateCapacity(capacity);
-        lock (_controlLock)
-        {
-            int statics = CountStatics(_store);
-            if (statics > capacity)
-            {
-                throw new InvalidOperationException(
-                    $"Cannot shrink the MAC table to {capacity} entries: it holds {statics} static entries. Remove some first.");
-            }
-
-            Rebuild(capacity);
-        }
-    }
-
-    /// <summary>Number of slots holding a live key (a test hook: it must match <see cref="Count"/> when quiet).</summary>
-    internal int CountLiveSlots()
-    {
-        Slot[] slots = Volatile.Read(ref _store).Slots;
-        int live = 0;
-        for (int i = 0; i < slots.Length; i++)
-        {
-            if (IsLiveKey(Volatile.Read(ref slots[i].Key)))
-            {
-                live++;
-            }
-        }
-
-        return live;
-    }
-
-    /// <summary>
-    /// Test hook: plants a second copy of a station at the end of its probe chain, as the duplicate race in the
-    /// remarks would, so tests can check that lookups use the first copy and <see cref="Sweep"/> repairs it.
-    /// </summary>
-    internal void AddDuplicateForTests(MacAddress mac, ushort vlan, int port, bool isStatic)
-    {
-        ulong key = MakeKey(mac.Value, vlan);
-        lock (_controlLock)
-        {
-            Store store = _store;
-            if (!store.TryReserve())
-            {
-                throw new InvalidOperationException("The table is full.");
-            }
-
-            int i = store.Home(key);
-            while (Volatile.Read(ref store.Slots[i].Key) != EmptyKey)
-            {
-                i = (i + 1) & store.Mask;
-            }
-
-            store.Slots[i].Key = key;
-            ulong value = MakeValue(port, Volatile.Read(ref _now), isStatic);
-            Volatile.Write(ref store.Slots[i].Value, value);
-            store.CountValue(value, 1);
-        }
-    }
-
-    /// <summary>
     /// Replaces the value of the live entry for <paramref name="key"/> at <paramref name="index"/> and moves its count.
     /// Caller holds the lock; a learner may still evict the entry under it (see the remarks), so false when the slot
     /// no longer holds <paramref name="key"/> and the caller must probe again.
     /// </summary>
-    private static bool Overwrite(Store store, int index, ulong key, ulong value)
+    private static bool Overwrite(MacStore store, int index, ulong key, ulong value)
     {
-        ref Slot slot = ref store.Slots[index];
+        ref MacStore.Slot slot = ref store.Slots[index];
         SpinWait spin = default;
         while (true)
         {
@@ -300,7 +237,7 @@ public sealed partial class MacTable
         }
     }
 
-    private static bool RemoveSlot(Store store, int index)
+    private static bool RemoveSlot(MacStore store, int index)
     {
         while (true)
         {
@@ -317,7 +254,7 @@ public sealed partial class MacTable
         }
     }
 
-    private static void RemoveLaterCopies(Store store, int first, ulong key)
+    private static void RemoveLaterCopies(MacStore store, int first, ulong key)
     {
         for (int i = (first + 1) & store.Mask; i != first; i = (i + 1) & store.Mask)
         {
@@ -332,140 +269,6 @@ public sealed partial class MacTable
                 RemoveSlot(store, i);
             }
         }
-    }
-
-    private static int CountStatics(Store store)
-    {
-        Slot[] slots = store.Slots;
-        int statics = 0;
-        for (int i = 0; i < slots.Length; i++)
-        {
-            if (IsLiveKey(Volatile.Read(ref slots[i].Key)) && IsStatic(Volatile.Read(ref slots[i].Value)))
-            {
-                statics++;
-            }
-        }
-
-        return statics;
-    }
-
-    private void CompactIfNeeded(Store store)
-    {
-        if (store.Tombstones > store.Slots.Length / 4)
-        {
-            Rebuild(store.Capacity);
-        }
-    }
-
-    /// <summary>
-    /// Copies the live entries into a fresh store of <paramref name="capacity"/> and swaps it in: statics first, then
-    /// dynamic entries, freshest first when they do not all fit. Expired entries are dropped (and counted as aged),
-    /// tombstones and duplicate copies vanish. Caller holds the control lock and has checked the statics fit.
-    /// </summary>
-    private void Rebuild(int capacity)
-    {
-        Store old = _store;
-        Slot[] slots = old.Slots;
-        var fresh = new Store(capacity);
-        uint now = Volatile.Read(ref _now);
-        int aging = Volatile.Read(ref _agingSeconds);
-
-        // Statics are written only under the lock we hold: this pass sees every one of them.
-        int dynamics = 0;
-        for (int i = 0; i < slots.Length; i++)
-        {
-            ulong key = Volatile.Read(ref slots[i].Key);
-            ulong value = Volatile.Read(ref slots[i].Value);
-            if (!IsLiveKey(key) || value == 0)
-            {
-                continue;
-            }
-
-            if (IsStatic(value))
-            {
-                fresh.AddUnpublished(key, value);
-            }
-            else
-            {
-                dynamics++;
-            }
-        }
-
-        int room = capacity - fresh.Count;
-        long aged = dynamics <= room ? CopyDynamics(slots, fresh, now, aging) : CopyFreshestDynamics(slots, fresh, now, aging, dynamics);
-        Interlocked.Add(ref _agedTotal, aged);
-        fresh.RefreshHeaviest();
-
-        // Release: the filled array is visible before the reference to it.
-        Volatile.Write(ref _store, fresh);
-    }
-
-    /// <summary>Copies the unexpired dynamic entries while there is room; returns how many expired ones it dropped.</summary>
-    private static long CopyDynamics(Slot[] slots, Store fresh, uint now, int aging)
-    {
-        long aged = 0;
-        for (int i = 0; i < slots.Length && fresh.Count < fresh.Capacity; i++)
-        {
-            ulong key = Volatile.Read(ref slots[i].Key);
-            ulong value = Volatile.Read(ref slots[i].Value);
-            if (!IsLiveKey(key) || value == 0 || IsStatic(value))
-            {
-                continue;
-            }
-
-            if (IsExpired(value, now, aging))
-            {
-                aged++;
-            }
-            else
-            {
-                fresh.AddUnpublished(key, value);
-            }
-        }
-
-        return aged;
-    }
-
-    /// <summary>Shrinking: keeps the most recently refreshed dynamic entries that fit.</summary>
-    private static long CopyFreshestDynamics(Slot[] slots, Store fresh, uint now, int aging, int estimate)
-    {
-        var ages = new List<long>(estimate);
-        var keys = new List<ulong>(estimate);
-        var values = new List<ulong>(estimate);
-        long aged = 0;
-        for (int i = 0; i < slots.Length; i++)
-        {
-            ulong key = Volatile.Read(ref slots[i].Key);
-            ulong value = Volatile.Read(ref slots[i].Value);
-            if (!IsLiveKey(key) || value == 0 || IsStatic(value))
-            {
-                continue;
-            }
-
-            if (IsExpired(value, now, aging))
-            {
-                aged++;
-                continue;
-            }
-
-            ages.Add((int)(now - StampOf(value)));
-            keys.Add(key);
-            values.Add(value);
-        }
-
-        int[] order = new int[ages.Count];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(ages.ToArray(), order);
-        for (int i = 0; i < order.Length && fresh.Count < fresh.Capacity; i++)
-        {
-            fresh.AddUnpublished(keys[order[i]], values[order[i]]);
-        }
-
-        return aged;
     }
 
     private static void ValidatePort(int port)

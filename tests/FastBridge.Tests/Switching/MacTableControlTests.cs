@@ -128,7 +128,7 @@ public class MacTableControlTests
 
         Assert.Equal(2, table.Flush(includeStatic: true));
         Assert.Equal(0, table.Count);
-        Assert.Equal(0, table.CountLiveSlots());
+        Assert.Equal(0, MacTableInternals.LiveSlots(table));
     }
 
     [Fact]
@@ -239,7 +239,7 @@ public class MacTableControlTests
 
         Assert.Equal(50, table.Capacity);
         Assert.Equal(50, table.Count);
-        Assert.Equal(50, table.CountLiveSlots());
+        Assert.Equal(50, MacTableInternals.LiveSlots(table));
         for (int i = 0; i < 10; i++)
         {
             Assert.Equal(50 + i, table.Lookup(Mac(1000 + i), 1));
@@ -296,14 +296,14 @@ public class MacTableControlTests
     {
         var table = new MacTable(capacity: 16);
         table.Learn(Mac(1), 1, 1);
-        table.AddDuplicateForTests(Address(1), 1, 2, isStatic: false);
+        MacTableInternals.PlantDuplicate(table, Address(1), 1, 2, isStatic: false);
         Assert.Equal(2, table.Count);
         Assert.Equal(1, table.Lookup(Mac(1), 1)); // the first copy in probe order wins
 
         Assert.Equal(0, table.Sweep()); // duplicates are not counted as aged
 
         Assert.Equal(1, table.Count);
-        Assert.Equal(1, table.CountLiveSlots());
+        Assert.Equal(1, MacTableInternals.LiveSlots(table));
         Assert.Equal(1, table.Lookup(Mac(1), 1));
         Assert.Equal(0, table.AgedTotal);
     }
@@ -313,7 +313,7 @@ public class MacTableControlTests
     {
         var table = new MacTable(capacity: 16);
         table.Learn(Mac(1), 1, 1);
-        table.AddDuplicateForTests(Address(1), 1, 2, isStatic: true);
+        MacTableInternals.PlantDuplicate(table, Address(1), 1, 2, isStatic: true);
 
         var entries = new List<MacEntry>();
         table.CopyTo(entries);
@@ -331,9 +331,9 @@ public class MacTableControlTests
     {
         var table = new MacTable(capacity: 16);
         table.Learn(Mac(1), 1, 1);
-        table.AddDuplicateForTests(Address(1), 1, 2, isStatic: false);
+        MacTableInternals.PlantDuplicate(table, Address(1), 1, 2, isStatic: false);
         table.Learn(Mac(2), 1, 1);
-        table.AddDuplicateForTests(Address(2), 1, 2, isStatic: false);
+        MacTableInternals.PlantDuplicate(table, Address(2), 1, 2, isStatic: false);
 
         Assert.True(table.Remove(Address(1), 1));
         Assert.True(table.AddStatic(Address(2), 1, 3));
@@ -341,7 +341,7 @@ public class MacTableControlTests
         Assert.Equal(-1, table.Lookup(Mac(1), 1));
         Assert.Equal(3, table.Lookup(Mac(2), 1));
         Assert.Equal(1, table.Count);
-        Assert.Equal(1, table.CountLiveSlots());
+        Assert.Equal(1, MacTableInternals.LiveSlots(table));
     }
 
     [Fact]
@@ -363,7 +363,7 @@ public class MacTableControlTests
             }
 
             Assert.Equal(1, table.Count);
-            Assert.Equal(1, table.CountLiveSlots());
+            Assert.Equal(1, MacTableInternals.LiveSlots(table));
             Assert.Equal(7, table.Lookup(Mac(-1), 1));
         }
 

@@ -178,11 +178,11 @@ public class MacTableFairEvictionTests
         }
 
         Assert.Equal(LearnResult.TableFull, table.Learn(Mac(210), Vlan, 3));
-        Assert.Equal(1, table.HeaviestPortForTests);
+        Assert.Equal(1, table.Store.Eviction.Heaviest);
 
         table.Sweep();
 
-        Assert.Equal(2, table.HeaviestPortForTests);
+        Assert.Equal(2, table.Store.Eviction.Heaviest);
         Assert.Equal(LearnResult.LearnedEvicting, table.Learn(Mac(210), Vlan, 3));
         Assert.Equal(11, table.CountOnPort(2));
         Assert.Equal(11, table.CountOnPort(3));

@@ -97,9 +97,9 @@ public class MacTablePortCountTests
     {
         var table = new MacTable(capacity: 64, agingSeconds: 0);
         table.Learn(Mac(1), Vlan, 1);
-        table.AddDuplicateForTests(Address(1), Vlan, 2, isStatic: false);
+        MacTableInternals.PlantDuplicate(table, Address(1), Vlan, 2, isStatic: false);
         Assert.Equal(2, table.Count);
-        Assert.Equal(2, table.SumOfPortCountsForTests());
+        Assert.Equal(2, MacTableInternals.SumOfPortCounts(table));
 
         table.Sweep();
         Expect(table, (1, 1), (2, 0));
