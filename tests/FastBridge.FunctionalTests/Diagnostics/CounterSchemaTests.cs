@@ -71,7 +71,7 @@ public sealed partial class CounterSchemaTests
     public void The_stats_json_round_trips_through_the_client_types()
     {
         using var h = new BridgeHarness(2);
-        h.Inject(0, BridgeHarness.Frame(FastBridge.Frames.MacAddress.Broadcast, BridgeHarness.Station(1)));
+        h.Inject(0, BridgeHarness.Frame(FastBridge.Frames.MacAddress.Broadcast, Stations.Address(1)));
         h.Inject(1, new byte[10]);
         h.Settle();
         BridgeCounters snapshot = h.Bridge.ReadCounters();
