@@ -25,6 +25,6 @@ internal static class ConfigCommand
     private static void Write(ControlResponse response)
     {
         TableInfo table = response.Table!;
-        Console.Out.WriteLine($"aging {table.AgingSeconds} s, max-macs {table.Capacity} ({table.Size} entries now)");
+        Console.Out.WriteLine($"aging {table.AgingSeconds} s, max-macs {table.Capacity} ({StatusCommand.Plural(table.Size, "entry", "entries")} now)");
     }
 }
