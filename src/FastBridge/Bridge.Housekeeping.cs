@@ -77,11 +77,11 @@ public sealed partial class Bridge
         }
 
         slot.LoggedDown = true;
-        _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state == PortState.Gone ? "gone" : "down", port.StateReason);
+        _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state.Name(), port.StateReason);
         if (state == PortState.Gone && slot.Forwarding)
         {
             slot.Forwarding = false;
-            PublishFloodList();
+            PublishView();
             int forgotten = MacTable.RemovePort(slot.Id);
             _log.LogInformation("port {Port} no longer switched ({Macs} MAC entries forgotten); remove it or add it again", port.Name, forgotten);
         }
