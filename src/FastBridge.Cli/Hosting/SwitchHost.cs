@@ -52,6 +52,9 @@ internal static class SwitchHost
         }
         catch (SwitchStartException e)
         {
+            // Dispose first: undoing a half-made start logs (a TAP removed, say), and the console logger writes from
+            // its own queue; the reason must be the last line the user sees.
+            host.Dispose();
             Console.Error.WriteLine($"{Cli.Name}: {e.Message}");
             return e.ExitCode;
         }
