@@ -40,10 +40,13 @@ internal static class Program
                 // memory is mapped, so the bridge is created by the first input.
                 Fuzzer.Run(stream => ControlTarget.Run(ReadAll(stream), checkSwitching: false));
                 return 0;
+            case "ring":
+                Fuzzer.Run(stream => RingFrameTarget.Run(ReadAll(stream)));
+                return 0;
             case "replay" when args.Length == 3:
                 return Replay(args[1], args[2]);
             default:
-                Console.Error.WriteLine("usage: FastBridge.Fuzz parser | control | replay TARGET DIR");
+                Console.Error.WriteLine("usage: FastBridge.Fuzz parser | control | ring | replay TARGET DIR");
                 return 2;
         }
     }
@@ -110,6 +113,9 @@ internal static class Program
                 break;
             case "control":
                 run = input => ControlTarget.Run(input, checkSwitching: true);
+                break;
+            case "ring":
+                run = input => RingFrameTarget.Run(input);
                 break;
             default:
                 return 2;

@@ -4,6 +4,7 @@
 #
 #   tests/fuzz/run.sh parser 600      # 10 minutes on FrameParser (scalar vs vector vs the reference rule)
 #   tests/fuzz/run.sh control 600     # 10 minutes on the control protocol (framing, parsing, dispatch to a bridge)
+#   tests/fuzz/run.sh ring 600        # 10 minutes on the netdev port's TPACKET_V3 frame-header reader (RingFrame)
 #
 # Installs what it needs: afl++ (apt) and the SharpFuzz.CommandLine dotnet tool (local manifest in this folder).
 # Builds tests/fuzz into tests/fuzz/out, instruments a copy of FastBridge.dll with `dotnet sharpfuzz`, replays the corpus
@@ -16,7 +17,7 @@
 # Exit: 0 no crash, 1 crashes (or a failing corpus input), 2 usage.
 set -euo pipefail
 
-usage() { echo "usage: $0 parser|control SECONDS" >&2; exit 2; }
+usage() { echo "usage: $0 parser|control|ring SECONDS" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 target=$1
 seconds=$2
@@ -28,6 +29,7 @@ cd "$here"
 case $target in
   parser) instrument=() ;; # every type of FastBridge.dll
   control) instrument=(FastBridge.Control FastBridge.Frames.MacAddress FastBridge.Switching.MacTable) ;;
+  ring) instrument=(FastBridge.Ports.Netdev.RingFrame) ;;
   *) usage ;;
 esac
 
