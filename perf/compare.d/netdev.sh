@@ -429,11 +429,33 @@ if [ "${KEEP_RAW:-0}" = 1 ]; then cp "$WORK/meta" "${OUT%.md}.meta"; fi
 # The shared report generator writes a whole document; it becomes the "netdev" section of OUT (headings one level
 # down), replacing the section of an earlier run and leaving the rest of OUT as it is.
 python3 "$ROOT/perf/report.py" "$RAW" "$WORK/meta" "$WORK/report.md"
-python3 - "$WORK/report.md" "$OUT" <<'PY'
+cat >"$WORK/howto.md" <<'HOWTO'
+### How it was measured (exact commands)
+
+`QUICK=1 perf/compare.sh netdev` (perf/compare.d/netdev.sh). Namespaces `h1`, `h2`, `sw` (random suffix); hosts
+198.18.0.1/24 (02:00:00:00:00:01) and 198.18.0.2/24 (02:00:00:00:00:02), IPv6 off, each behind a veth pair whose
+other end `pN` is in `sw`; the hosts' ends send complete frames (`ethtool -K IFN tx off`) for every switch alike.
+
+```sh
+## switches (in netns sw), attached to the same veths
+fastbridge run --netdev p1 --netdev p2 --workers 1          # AF_PACKET, TPACKET_V3 rx ring, sendmmsg; Release build
+ovs-vsctl ... add-br BR -- set bridge BR datapath_type=netdev
+ovs-vsctl ... add-port BR p1; ovs-vsctl ... add-port BR p2  # type "" = system: AF_PACKET in the userspace datapath
+ip link add BR type bridge; ip link set pN master BR         # the Linux bridge
+## load: as perf/compare.sh (trafgen 64 B / 1518 B from h1 to h2's MAC, iperf3 -P 1 / -P 4, sockperf ping-pong --full-rtt)
+```
+HOWTO
+python3 - "$WORK/report.md" "$OUT" "$WORK/howto.md" <<'PY'
 import re, sys
 report, out = sys.argv[1], sys.argv[2]
 body = open(report).read()
-body = re.sub(r'^(#+) ', lambda m: '#' + m.group(1) + ' ', body, flags=re.M)
+body = body.split('### Against the targets')[0] if '### Against the targets' in body else body
+body = body.split('## Against the targets')[0]
+body = body.replace('FastBridge against its peers over TAP devices', 'FastBridge against its peers over existing interfaces (veths)')
+body = re.sub(r'CPU is the switch process.*?both cores\.\n', 'CPU is the switch process\'s utime+stime over the frame test divided by the frames delivered. The Linux bridge has no\nprocess (n/a): its work is softirq time spread over both cores.\n', body, flags=re.S)
+body = body.rstrip() + '\n\n' + open(sys.argv[3]).read()
+parts = body.split('```')
+body = '```'.join(re.sub(r'^(#+) ', lambda m: '#' + m.group(1) + ' ', part, flags=re.M) if k % 2 == 0 else part for k, part in enumerate(parts))
 body = body.replace('## ', '## netdev: ', 1).replace('OVS userspace (netdev, tap)', 'OVS userspace (netdev datapath, veths as system ports)')
 block = '<!-- netdev:begin (perf/compare.sh netdev writes this section) -->\n' + body.rstrip() + '\n<!-- netdev:end -->\n'
 try:
