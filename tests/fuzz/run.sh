@@ -3,6 +3,7 @@
 #
 #   tests/fuzz/run.sh parser 600      # 10 minutes on the receive-side classification
 #   tests/fuzz/run.sh control 600     # 10 minutes on the control protocol (framing, parsing, dispatch to a bridge)
+#   tests/fuzz/run.sh ring 600        # 10 minutes on the netdev port's TPACKET_V3 frame-header reader (RingFrame)
 #   tests/fuzz/run.sh cmin control    # deliberate: minimise corpus/control + the last run's new inputs with afl-cmin
 #
 # A run never writes into the working tree: the build, AFL's output and the new inputs live in a scratch folder,
@@ -15,7 +16,7 @@
 # Exit: 0 no crash, 1 crashes (or a failing corpus input), 2 usage.
 set -euo pipefail
 
-usage() { echo "usage: $0 parser|control SECONDS | $0 cmin parser|control" >&2; exit 2; }
+usage() { echo "usage: $0 parser|control|ring SECONDS | $0 cmin parser|control|ring" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 mode=run
 if [[ $1 == cmin ]]; then
@@ -34,6 +35,7 @@ cd "$here"
 case $target in
   parser) instrument=() ;; # every type of FastBridge.dll
   control) instrument=(FastBridge.Control FastBridge.Frames.MacAddress FastBridge.Switching.MacTable) ;;
+  ring) instrument=(FastBridge.Ports.Netdev.RingFrame) ;;
   *) usage ;;
 esac
 

@@ -13,7 +13,8 @@ internal static class PortCommand
         var addName = new Argument<string>("NAME") { Description = "port name: the TAP device to create or attach (with --fd: the name to give the port)" };
         var fd = Numbers.OptionalOption("--fd", 0, int.MaxValue, "a file descriptor number, 0 or more",
             "hand over this open TAP file descriptor of the calling process instead of opening NAME");
-        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd };
+        Option<bool> netdev = NetdevCli.PortAddOption();
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd, netdev };
         add.WithControlOptions().SetAction((result, cancel) =>
         {
             int? handOver = result.GetValue(fd);
@@ -23,7 +24,7 @@ internal static class PortCommand
                 return Task.FromResult(ExitCodes.Failed);
             }
 
-            var request = new ControlRequest { Verb = "port-add", Name = result.GetValue(addName), Fd = handOver is null ? null : true };
+            var request = new ControlRequest { Verb = "port-add", Name = result.GetValue(addName), Fd = handOver is null ? null : true, Kind = result.GetValue(netdev) ? "netdev" : null };
             return ControlCall.RunAsync(result, request, r =>
                 Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")})"),
                 handOver ?? -1, cancel);

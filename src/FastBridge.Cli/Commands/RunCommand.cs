@@ -65,9 +65,10 @@ internal static class RunCommand
             Description = "open the TAPs without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
         };
 
+        Option<string[]> netdevs = NetdevCli.RunOption();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
+            taps, netdevs, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
         // A synchronous action: System.CommandLine then leaves SIGINT/SIGTERM to the host's lifetime (an async action
         // would get its own handler that cancels and, after a timeout, abandons the action).
@@ -104,7 +105,7 @@ internal static class RunCommand
             }
             else
             {
-                if (ports.Length == 0)
+                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 })
                 {
                     Console.Error.WriteLine("fastbridge: at least one --tap NAME is needed (or a --config FILE)");
                     return ExitCodes.Usage;
@@ -119,7 +120,7 @@ internal static class RunCommand
             }
 
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false });
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, result.GetValue(netdevs) ?? []);
         });
         return command;
     }
@@ -127,7 +128,7 @@ internal static class RunCommand
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
-    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions)
+    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions, string[] netdevs)
     {
         foreach (string tap in taps)
         {
@@ -138,7 +139,7 @@ internal static class RunCommand
             }
         }
 
-        return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions), verbose ? LogLevel.Debug : LogLevel.Information)
-            .GetAwaiter().GetResult();
+        return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions) { Netdevs = netdevs },
+            verbose ? LogLevel.Debug : LogLevel.Information).GetAwaiter().GetResult();
     }
 }

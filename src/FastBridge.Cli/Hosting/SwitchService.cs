@@ -51,6 +51,8 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
                 _log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
             }
 
+            Commands.NetdevCli.AttachAll(_bridge, settings.Netdevs, _log);
+
             try
             {
                 _server = ControlServer.Start(_bridge, settings.SocketPath, logging.CreateLogger("fastbridge.control"));

@@ -20,6 +20,9 @@ public sealed class ControlRequest
     /// <summary>port-add: adopt the descriptor sent with this request (SCM_RIGHTS) instead of opening a TAP by name.</summary>
     public bool? Fd { get; set; }
 
+    /// <summary>port-add: the port kind, "tap" (the default) or "netdev" (attach the existing interface NAME through AF_PACKET).</summary>
+    public string? Kind { get; set; }
+
     /// <summary>fdb-add: the port of the entry; fdb-show, fdb-flush: only this port.</summary>
     public string? Port { get; set; }
 

@@ -51,7 +51,7 @@ internal static class ControlVerbs
                 _ => ControlResponse.Failure($"unknown verb '{request.Verb}'"),
             };
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TapException or ObjectDisposedException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TapException or Ports.Netdev.NetdevException or ObjectDisposedException)
         {
             return ControlResponse.Failure(e.Message);
         }
@@ -99,6 +99,11 @@ internal static class ControlVerbs
         if (bridge.FindPort(request.Name) is not null)
         {
             return ControlResponse.Failure($"a port named '{request.Name}' is already in bridge {bridge.Name}");
+        }
+
+        if (request.Kind == "netdev")
+        {
+            return Add(bridge, Ports.Netdev.NetdevPort.Open(request.Name));
         }
 
         return Add(bridge, TapPort.Open(request.Name));
@@ -245,7 +250,7 @@ internal static class ControlVerbs
                 Kind = port is null ? c.Kind : KindOf(port),
                 State = c.State.Name(),
                 Reason = c.State == PortState.Up ? null : c.StateReason,
-                Device = (port as TapPort)?.DeviceName,
+                Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName,
                 Counters = CounterMembers(c, CounterScope.Port),
                 Drops = drops,
             });
@@ -307,12 +312,13 @@ internal static class ControlVerbs
         Kind = KindOf(port),
         State = port.State.Name(),
         Reason = port.State == PortState.Up ? null : port.StateReason,
-        Device = (port as TapPort)?.DeviceName,
+        Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName,
     };
 
     internal static string KindOf(Port port) => port switch
     {
         TapPort => "tap",
+        Ports.Netdev.NetdevPort => "netdev",
         MemoryPort => "memory",
         _ => port.GetType().Name,
     };

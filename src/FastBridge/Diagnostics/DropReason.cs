@@ -40,6 +40,14 @@ public enum DropReason : byte
     [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP made no sense for the frame")]
     BadOffload,
 
+    // Netdev ports (AF_PACKET): a frame over the interface's MTU plus Ethernet and VLAN headers, or cut short by the ring.
+    [Drop("over-mtu", DropDirection.Ingress, "Longer than the netdev interface's MTU plus an Ethernet header and two VLAN tags (or cut short by its ring): dropped, never passed on truncated")]
+    OverMtu,
+
+    // Netdev ports: a TPACKET_V3 frame header whose offsets or lengths point outside its block (the rest of the block is skipped).
+    [Drop("bad-ring-frame", DropDirection.Ingress, "A netdev port's receive-ring frame header pointed outside its block")]
+    BadRingFrame,
+
     // ---- egress: one copy towards one output port ----
 
     [Drop("ring-full", DropDirection.Egress, "The output port's ring was full: the port is slower than its offered load")]

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using FastBridge.Ports.Netdev;
+using Microsoft.Extensions.Logging;
+
+namespace FastBridge.Cli.Commands;
+
+/// <summary>The netdev port kind on the command line: <c>run --netdev IFNAME</c> and <c>port add IFNAME --netdev</c>.</summary>
+internal static class NetdevCli
+{
+    public static Option<string[]> RunOption() => new("--netdev")
+    {
+        Description = "existing interface to attach through AF_PACKET (a VM's vnetN tap, a veth, an uplink); repeat for more ports",
+        Arity = ArgumentArity.ZeroOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static Option<bool> PortAddOption() => new("--netdev")
+    {
+        Description = "attach the existing interface NAME through an AF_PACKET socket instead of opening a TAP",
+    };
+
+    /// <summary>
+    /// Attaches every interface of <paramref name="names"/> to <paramref name="bridge"/>; a failure is a
+    /// <see cref="Hosting.SwitchStartException"/> carrying the exit code and the reason.
+    /// </summary>
+    public static void AttachAll(Bridge bridge, string[] names, ILogger log)
+    {
+        foreach (string name in names)
+        {
+            if (Array.IndexOf(names, name) != Array.LastIndexOf(names, name))
+            {
+                throw new Hosting.SwitchStartException(ExitCodes.Usage, $"--netdev {name} given twice");
+            }
+
+            NetdevPort port;
+            try
+            {
+                port = NetdevPort.Open(name);
+            }
+            catch (Exception e) when (e is NetdevException or ArgumentException)
+            {
+                throw new Hosting.SwitchStartException(e is ArgumentException ? ExitCodes.Usage : ExitCodes.Failed, e.Message);
+            }
+
+            try
+            {
+                bridge.AddPort(port);
+            }
+            catch (InvalidOperationException e)
+            {
+                port.Dispose();
+                throw new Hosting.SwitchStartException(ExitCodes.Usage, e.Message);
+            }
+
+            log.LogInformation("netdev {Interface} attached (ifindex {Index}, MTU {Mtu}{Up})", name, port.InterfaceIndex, port.Mtu, port.BroughtUp ? ", brought up" : "");
+        }
+    }
+}

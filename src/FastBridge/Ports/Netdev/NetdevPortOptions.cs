@@ -1,0 +1,22 @@
+namespace FastBridge.Ports.Netdev;
+
+/// <summary>How a <see cref="NetdevPort"/> sets up its AF_PACKET socket and receive ring.</summary>
+public sealed record NetdevPortOptions
+{
+    public static NetdevPortOptions Default { get; } = new();
+
+    /// <summary>Bytes of one TPACKET_V3 block: a power of two, a multiple of the page size, at least 64 KiB.</summary>
+    public int BlockSize { get; init; } = 1 << 18;
+
+    /// <summary>Blocks in the receive ring (the ring holds BlockSize x BlockCount bytes of frames).</summary>
+    public int BlockCount { get; init; } = 16;
+
+    /// <summary>
+    /// Milliseconds after which the kernel hands over a block that is not full (tp_retire_blk_tov; 1 is its minimum).
+    /// A frame waits at most this long in a block under light load: the latency price of a block ring.
+    /// </summary>
+    public int BlockTimeoutMs { get; init; } = 1;
+
+    /// <summary>Put the interface into promiscuous mode (for the socket's lifetime), as a switch port must be.</summary>
+    public bool Promiscuous { get; init; } = true;
+}

@@ -1,0 +1,49 @@
+using FastBridge.Ports.Netdev;
+
+namespace FastBridge.Fuzz;
+
+/// <summary>
+/// The <c>ring</c> target: the input is a TPACKET_V3 block as a netdev port would map it. Every frame header is read
+/// with <see cref="RingFrame.TryRead"/> the way the port walks a block (first-packet offset, then each next offset, at
+/// most the block's packet count); an accepted frame must lie inside the block and copy (its tag re-inserted) into a
+/// buffer of exactly its length. Any exception is a crash.
+/// </summary>
+internal static class RingFrameTarget
+{
+    public static void Run(ReadOnlySpan<byte> block)
+    {
+        if (block.Length < RingFrame.BlockHeaderSize)
+        {
+            return;
+        }
+
+        int left = Math.Min(RingFrame.BlockPacketCount(block), 4096);
+        int offset = RingFrame.BlockFirstPacket(block);
+        byte[] buffer = new byte[block.Length + RingFrame.TagSize];
+        while (left-- > 0 && RingFrame.TryRead(block, offset, out RingFrame frame))
+        {
+            if (frame.MacOffset < 0 || frame.MacOffset + frame.CapturedLength > block.Length || frame.Length > buffer.Length)
+            {
+                throw new InvalidOperationException($"frame at {frame.MacOffset}+{frame.CapturedLength} outside a {block.Length}-byte block");
+            }
+
+            int written = frame.CopyTo(block, buffer);
+            if (written != frame.Length)
+            {
+                throw new InvalidOperationException($"copied {written} bytes of a {frame.Length}-byte frame");
+            }
+
+            if (frame.NextOffset == 0)
+            {
+                break;
+            }
+
+            if (frame.NextOffset <= offset)
+            {
+                throw new InvalidOperationException($"next offset {frame.NextOffset} does not move past {offset}");
+            }
+
+            offset = frame.NextOffset;
+        }
+    }
+}
