@@ -72,6 +72,11 @@ public sealed partial class Bridge
         }
 
         _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state == PortState.Gone ? "gone" : "down", port.StateReason);
+        if (state == PortState.LinkDown && port.ForgetsStationsWhenDown)
+        {
+            MacTable.RemovePort(slot.Id);
+        }
+
         if (state == PortState.Gone && slot.Forwarding)
         {
             slot.Forwarding = false;
