@@ -1,7 +1,5 @@
-using System.Runtime.CompilerServices;
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
-using FastBridge.Offloads;
 
 namespace FastBridge.Ports.VhostUser;
 
@@ -81,41 +79,6 @@ public sealed partial class VhostUserPort
         return received;
     }
 
-    private unsafe DropReason TakeFrame(VhostUserDevice device, Virtqueue q, uint head, PacketPool pool, out Packet packet)
-    {
-        packet = default;
-        Span<BufferSegment> segments = _segments;
-        WalkError error = DescriptorWalker.Walk(device.Memory, q.Desc, q.Size, head, device.Indirect, deviceWrites: false,
-            segments, out int count, out ulong total);
-        int headerLength = device.HeaderLength;
-        if (error != WalkError.None || total < (ulong)headerLength)
-        {
-            return DropReason.BadDescriptor;
-        }
-
-        ulong frameLength = total - (ulong)headerLength;
-        if (frameLength > PacketPool.MaxFrameLength)
-        {
-            return DropReason.Oversize;
-        }
-
-        if (!pool.TryRent((int)frameLength, out packet))
-        {
-            return DropReason.NoBuffer;
-        }
-
-        Span<byte> header = stackalloc byte[12];
-        ChainCopy.Gather(segments[..count], header[..headerLength], packet.Buffer[..(int)frameLength]);
-        packet.SetLength((int)frameLength);
-        ref OffloadInfo offload = ref packet.Offload;
-        offload = Unsafe.ReadUnaligned<OffloadInfo>(ref header[0]);
-        if (!offload.IsNone && !offload.IsValidFor(packet.Span))
-        {
-            packet.Release();
-            packet = default;
-            return DropReason.BadOffload;
-        }
-
-        return DropReason.None;
-    }
+    private DropReason TakeFrame(VhostUserDevice device, Virtqueue q, uint head, PacketPool pool, out Packet packet) =>
+        RingCopy.ChainToPacket(device.Memory, q.Desc, q.Size, head, device.Indirect, device.HeaderLength, pool, _segments, out packet);
 }
