@@ -40,10 +40,6 @@ public enum DropReason : byte
     [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP made no sense for the frame")]
     BadOffload,
 
-    // A vhost-user guest's transmit chain: a loop, an address outside its memory, a bad index or indirect table.
-    [Drop("bad-descriptor", DropDirection.Ingress, "A guest's (vhost-user) transmit descriptor chain was malformed: outside its memory, a loop, a bad index")]
-    BadDescriptor,
-
     // ---- egress: one copy towards one output port ----
 
     [Drop("ring-full", DropDirection.Egress, "The output port's ring was full: the port is slower than its offered load")]
@@ -55,6 +51,16 @@ public enum DropReason : byte
     [Drop("tx-error", DropDirection.Egress, "The output port's device refused the frame for another reason")]
     TxError,
 
+    // The segments of a super-frame, or a copy of a flooded frame whose checksum was pending.
+    [Drop("no-tx-buffer", DropDirection.Egress, "The output port takes no offloads and the pool had no buffer to finish the frame into")]
+    NoTxBuffer,
+
+    // ---- vhost-user ports (appended: the numbers of the reasons above stay as published) ----
+
+    // A vhost-user guest's transmit chain: a loop, an address outside its memory, a bad index or indirect table.
+    [Drop("bad-descriptor", DropDirection.Ingress, "A guest's (vhost-user) transmit descriptor chain was malformed: outside its memory, a loop, a bad index")]
+    BadDescriptor,
+
     [Drop("no-guest-buffer", DropDirection.Egress, "The guest (vhost-user) had posted no receive buffer: its receive ring was empty")]
     NoGuestBuffer,
 
@@ -63,10 +69,6 @@ public enum DropReason : byte
 
     [Drop("bad-guest-buffer", DropDirection.Egress, "The guest's (vhost-user) receive buffer was malformed or too small for the frame")]
     BadGuestBuffer,
-
-    // The segments of a super-frame, or a copy of a flooded frame whose checksum was pending.
-    [Drop("no-tx-buffer", DropDirection.Egress, "The output port takes no offloads and the pool had no buffer to finish the frame into")]
-    NoTxBuffer,
 }
 
 /// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>

@@ -17,9 +17,14 @@ public sealed partial class VhostUserPort
             return 0;
         }
 
-        int received = ReceiveFrom(device, device.Tx, pool, burst);
-        Leave();
-        return received;
+        try
+        {
+            return ReceiveFrom(device, device.Tx, pool, burst);
+        }
+        finally
+        {
+            Leave(); // whatever happens, the control thread's grace wait must end
+        }
     }
 
     private int ReceiveFrom(VhostUserDevice device, Virtqueue q, PacketPool pool, Span<Packet> burst)

@@ -20,8 +20,14 @@ public sealed partial class VhostUserPort
             return;
         }
 
-        TransmitTo(device, device.Rx, frames, outcome);
-        Leave();
+        try
+        {
+            TransmitTo(device, device.Rx, frames, outcome);
+        }
+        finally
+        {
+            Leave();
+        }
     }
 
     private void TransmitTo(VhostUserDevice device, Virtqueue q, ReadOnlySpan<Packet> frames, Span<DropReason> outcome)

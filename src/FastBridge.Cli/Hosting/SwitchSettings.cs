@@ -1,0 +1,16 @@
+using FastBridge.Ports;
+
+namespace FastBridge.Cli.Hosting;
+
+/// <summary>What <c>fastbridge run</c> was asked to do, after flags and the config file are merged and checked.</summary>
+internal sealed record SwitchSettings(string[] Taps, BridgeOptions Bridge, string SocketPath, string? MetricsAt, TapPortOptions TapOptions)
+{
+    /// <summary>Adds ports of other kinds (vhost-user) after the TAPs; false when one could not be opened (it said why).</summary>
+    public Func<Bridge, Microsoft.Extensions.Logging.ILogger, bool>? MorePorts { get; init; }
+}
+
+/// <summary>The switch could not start; <see cref="ExitCode"/> is what <c>fastbridge run</c> exits with.</summary>
+internal sealed class SwitchStartException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
