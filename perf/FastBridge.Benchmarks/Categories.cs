@@ -7,4 +7,5 @@ public static class Categories
     public const string MacTable = "MacTable";
     public const string Rings = "Rings";
     public const string Switching = "Switching";
+    public const string VhostUser = "VhostUser";
 }

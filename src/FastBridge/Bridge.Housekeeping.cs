@@ -78,6 +78,11 @@ public sealed partial class Bridge
 
         slot.LoggedDown = true;
         _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state.Name(), port.StateReason);
+        if (state == PortState.LinkDown && port.ForgetsStationsWhenDown)
+        {
+            MacTable.RemovePort(slot.Id);
+        }
+
         if (state == PortState.Gone && slot.Forwarding)
         {
             slot.Forwarding = false;

@@ -14,7 +14,9 @@ internal static class PortCommand
         var fd = Numbers.OptionalOption("--fd", 0, int.MaxValue, "a file descriptor number, 0 or more",
             "hand over this open TAP file descriptor of the calling process instead of opening NAME");
         Option<bool> netdev = NetdevCli.PortAddOption();
-        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd, netdev };
+        var vhostUser = new Option<string?>("--vhost-user") { Description = "a vhost-user port on this unix socket (created here; with --client: the VM's socket to connect to)" };
+        var client = new Option<bool>("--client") { Description = "with --vhost-user: connect to a socket the VM (QEMU server=on) listens on" };
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd, netdev, vhostUser, client };
         add.WithControlOptions().SetAction((result, cancel) =>
         {
             int? handOver = result.GetValue(fd);
@@ -24,7 +26,15 @@ internal static class PortCommand
                 return Task.FromResult(ExitCodes.Failed);
             }
 
-            var request = new ControlRequest { Verb = "port-add", Name = result.GetValue(addName), Fd = handOver is null ? null : true, Kind = result.GetValue(netdev) ? "netdev" : null };
+            var request = new ControlRequest
+            {
+                Verb = "port-add",
+                Name = result.GetValue(addName),
+                Fd = handOver is null ? null : true,
+                Kind = result.GetValue(netdev) ? "netdev" : null,
+                VhostUser = result.GetValue(vhostUser),
+                Client = result.GetValue(client) ? true : null,
+            };
             return ControlCall.RunAsync(result, request, r =>
                 Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")})"),
                 handOver ?? -1, cancel);
@@ -72,7 +82,8 @@ internal static class PortCommand
         var table = new TableWriter("name", "id", "kind", "state", "device");
         foreach (PortInfo port in ports)
         {
-            table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Device ?? "-");
+            table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Connected is { } connected
+                ? $"{port.Device} ({(connected ? "connected" : "no frontend")}, features {port.Features})" : port.Device ?? "-");
         }
 
         table.WriteTo(Console.Out);

@@ -70,10 +70,17 @@ internal static class RunCommand
         {
             taps, netdevs, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
+        var vhostUser = new VhostUserRunOptions();
+        foreach (Option option in vhostUser.All)
+        {
+            command.Options.Add(option);
+        }
+
         // A synchronous action: System.CommandLine then leaves SIGINT/SIGTERM to the host's lifetime (an async action
         // would get its own handler that cancels and, after a timeout, abandons the action).
         command.SetAction(result =>
         {
+            s_vhostUser = (vhostUser, result);
             var options = new BridgeOptions();
             string[] ports = result.GetValue(taps) ?? [];
             string? socketPath = result.GetValue(control);
@@ -105,7 +112,7 @@ internal static class RunCommand
             }
             else
             {
-                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 })
+                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && !VhostUserRunOptions.Any(result, vhostUser))
                 {
                     Console.Error.WriteLine("fastbridge: at least one --tap NAME is needed (or a --config FILE)");
                     return ExitCodes.Usage;
@@ -125,6 +132,9 @@ internal static class RunCommand
         return command;
     }
 
+    /// <summary>The vhost-user options of this run (kept apart so the TAP path's signature stays as it is).</summary>
+    private static (VhostUserRunOptions Options, ParseResult Result)? s_vhostUser;
+
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
@@ -139,7 +149,11 @@ internal static class RunCommand
             }
         }
 
-        return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions) { Netdevs = netdevs },
-            verbose ? LogLevel.Debug : LogLevel.Information).GetAwaiter().GetResult();
+        return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions)
+        {
+            Netdevs = netdevs,
+            MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log) : null,
+        }, verbose ? LogLevel.Debug : LogLevel.Information)
+            .GetAwaiter().GetResult();
     }
 }

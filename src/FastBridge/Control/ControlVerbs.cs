@@ -3,6 +3,7 @@ using System.Text.Json;
 using FastBridge.Diagnostics;
 using FastBridge.Frames;
 using FastBridge.Ports;
+using FastBridge.Ports.VhostUser;
 using FastBridge.Switching;
 using Microsoft.Extensions.ObjectPool;
 
@@ -104,6 +105,11 @@ internal static class ControlVerbs
         if (request.Kind == "netdev")
         {
             return Add(bridge, Ports.Netdev.NetdevPort.Open(request.Name));
+        }
+
+        if (request.VhostUser is { } socketPath)
+        {
+            return Add(bridge, VhostUserPortSpec.Open(request.Name, socketPath, request.Client == true, group: null));
         }
 
         return Add(bridge, TapPort.Open(request.Name));
@@ -312,7 +318,9 @@ internal static class ControlVerbs
         Kind = KindOf(port),
         State = port.State.Name(),
         Reason = port.State == PortState.Up ? null : port.StateReason,
-        Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName,
+        Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName ?? (port as VhostUserPort)?.Options.SocketPath,
+        Features = (port as VhostUserPort)?.NegotiatedFeatures,
+        Connected = (port as VhostUserPort)?.FrontendConnected,
     };
 
     internal static string KindOf(Port port) => port switch
@@ -320,6 +328,7 @@ internal static class ControlVerbs
         TapPort => "tap",
         Ports.Netdev.NetdevPort => "netdev",
         MemoryPort => "memory",
+        VhostUserPort => "vhost-user",
         _ => port.GetType().Name,
     };
 

@@ -62,6 +62,21 @@ public enum DropReason : byte
     // The segments of a super-frame, or a copy of a flooded frame whose checksum was pending.
     [Drop("no-tx-buffer", DropDirection.Egress, "The output port takes no offloads and the pool had no buffer to finish the frame into")]
     NoTxBuffer,
+
+    // ---- vhost-user ports (appended: the numbers of the reasons above stay as published) ----
+
+    // A vhost-user guest's transmit chain: a loop, an address outside its memory, a bad index or indirect table.
+    [Drop("bad-descriptor", DropDirection.Ingress, "A guest's (vhost-user) transmit descriptor chain was malformed: outside its memory, a loop, a bad index")]
+    BadDescriptor,
+
+    [Drop("no-guest-buffer", DropDirection.Egress, "The guest (vhost-user) had posted no receive buffer: its receive ring was empty")]
+    NoGuestBuffer,
+
+    [Drop("ring-not-ready", DropDirection.Egress, "The vhost-user port has no frontend connected, or its rings are not started")]
+    RingNotReady,
+
+    [Drop("bad-guest-buffer", DropDirection.Egress, "The guest's (vhost-user) receive buffer was malformed or too small for the frame")]
+    BadGuestBuffer,
 }
 
 /// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>

@@ -90,6 +90,12 @@ public abstract class Port : IDisposable
     protected internal virtual int PollFd => -1;
 
     /// <summary>
+    /// True when the MACs learned on the port are forgotten as soon as it goes down (<see cref="PortState.LinkDown"/>),
+    /// not only when it is gone: a port whose peer can leave and come back as another machine (a vhost-user VM).
+    /// </summary>
+    protected internal virtual bool ForgetsStationsWhenDown => false;
+
+    /// <summary>
     /// True when <see cref="Transmit"/> may run on several threads at once, each call independent of the others (TAP
     /// writes are independent system calls). Then the worker that switched a frame transmits it itself — run to
     /// completion, no ring hand-off and no wake-up of the port's owner — which halves the latency of a frame whose
