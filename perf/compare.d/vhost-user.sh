@@ -99,7 +99,10 @@ cleanup() {
      && [ "$(awk '/HugePages_Free/ { f = $2 } /HugePages_Total/ { t = $2 } END { print (f == t) }' /proc/meminfo)" = 1 ]; then
     echo "$HUGEPAGES_BEFORE" >/proc/sys/vm/nr_hugepages 2>/dev/null || true   # only when no page is in use
   fi
-  if [ "${KEEP_RAW:-0}" = 1 ] && [ -s "$RAW" ]; then cp "$RAW" "${OUT%.md}.vhost-user.raw.tsv"; fi
+  if [ "${KEEP_RAW:-0}" = 1 ] && [ -s "$RAW" ]; then
+    cp "$RAW" "${OUT%.md}.vhost-user.raw.tsv"
+    if [ -s "$WORK/meta" ]; then cp "$WORK/meta" "${OUT%.md}.vhost-user.meta"; fi
+  fi
   if [ "$rc" != 0 ] && [ -s "$LOG" ]; then echo "vhost-user.sh: failed; last lines of the log:" >&2; tail -20 "$LOG" >&2; fi
   rm -rf "$WORK"
   exit "$rc"
@@ -341,12 +344,13 @@ frontend_start() {
 
 # ---------------------------------------------------------------------------------------------------------------
 # Measurements
-HZ=$(getconf CLK_TCK)
 record() { printf '%s\t%s\t%s\t%s\n' "$REP" "$SW" "$1" "$2" >>"$RAW"; }
 
-cpu_ticks() {  # utime+stime of SWITCH_PID (all threads) in clock ticks
-  if [ -n "$SWITCH_PID" ] && [ -r "/proc/$SWITCH_PID/stat" ]; then
-    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$SWITCH_PID/stat"
+cpu_ns() {  # cpu_ns [PID]: CPU time of PID (default SWITCH_PID), all its threads, in ns (schedstat: finer than
+            # utime+stime's clock ticks)
+  local pid=${1:-$SWITCH_PID}
+  if [ -n "$pid" ] && [ -d "/proc/$pid/task" ]; then
+    cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
   else
     echo 0
   fi
@@ -355,31 +359,31 @@ cpu_ticks() {  # utime+stime of SWITCH_PID (all threads) in clock ticks
 measure_idle() {  # the frontend is connected and sends nothing: what does the switch burn?
   local c0 c1 t0 t1
   sleep 1
-  c0=$(cpu_ticks); t0=$(date +%s.%N)
+  c0=$(cpu_ns); t0=$(date +%s.%N)
   sleep "$IDLE"
-  c1=$(cpu_ticks); t1=$(date +%s.%N)
+  c1=$(cpu_ns); t1=$(date +%s.%N)
   local pct
-  pct=$(python3 -c "import sys; print(f'{100.0 * ($c1 - $c0) / $HZ / ($t1 - $t0):.1f}')")
+  pct=$(python3 -c "print(f'{100.0 * ($c1 - $c0) / 1e9 / ($t1 - $t0):.1f}')")
   record idle_cpu_pct "$pct"
   say "  $SW idle: switch CPU $pct % of a core over ${IDLE} s"
 }
 
 measure_load() {  # measure_load SIZE
-  local size=$1 s0 s1 c0 c1 t0 t1
+  local size=$1 s0 s1 c0 c1 g0 g1 t0 t1
   testpmd_cmd gen "set txpkts $size"
   testpmd_cmd gen "start tx_first $BURSTS"
   sleep "$WARMUP"
   read -r -a s0 <<<"$(testpmd_stats gen)"
-  c0=$(cpu_ticks); t0=$(date +%s.%N)
+  c0=$(cpu_ns); g0=$(cpu_ns "${TP_PID[gen]}"); t0=$(date +%s.%N)
   sleep "$DURATION"
   read -r -a s1 <<<"$(testpmd_stats gen)"
-  c1=$(cpu_ticks); t1=$(date +%s.%N)
+  c1=$(cpu_ns); g1=$(cpu_ns "${TP_PID[gen]}"); t1=$(date +%s.%N)
   testpmd_cmd gen stop
-  python3 - "$size" "${s0[0]}" "${s1[0]}" "${s1[1]}" "$t0" "$t1" "$((c1 - c0))" "$HZ" \
+  python3 - "$size" "${s0[0]}" "${s1[0]}" "${s1[1]}" "$t0" "$t1" "$((c1 - c0))" "$((g1 - g0))" \
       "$((s1[3] - s0[3]))" "$((s1[4] - s0[4]))" >"$WORK/m" <<'PY'
 import sys
 size = sys.argv[1]
-rx0, rx1, pps, t0, t1, ticks, hz, txerr, nombuf = (float(a) for a in sys.argv[2:])
+rx0, rx1, pps, t0, t1, cpu_ns, gen_ns, txerr, nombuf = (float(a) for a in sys.argv[2:])
 dt = t1 - t0
 mpps = pps / 1e6                      # testpmd's own rate over the window (TSC-timed), both ports
 mpps_counted = (rx1 - rx0) / dt / 1e6  # the same from the counters and this script's clock (cross-check)
@@ -387,7 +391,12 @@ gbps = mpps * 1e6 * (int(size) - 4) * 8 / 1e9
 print(f"mpps_{size} {mpps:.3f}")
 print(f"mpps_counted_{size} {mpps_counted:.3f}")
 print(f"gbps_{size} {gbps:.2f}")
-print(f"load_cpu_pct_{size} {100.0 * ticks / hz / dt:.1f}")
+print(f"load_cpu_pct_{size} {100.0 * cpu_ns / 1e9 / dt:.1f}")
+# The frontend forwards every frame too: when the scheduler starves it, it (not the switch) sets the rate.
+print(f"gen_cpu_pct_{size} {100.0 * gen_ns / 1e9 / dt:.1f}")
+# CPU the switch spent per frame it forwarded: on a shared machine the scheduler decides the share a poller gets,
+# so this (not the rate alone) is the efficiency to compare.
+print(f"ns_per_frame_{size} {cpu_ns / (rx1 - rx0) if rx1 > rx0 else float('nan'):.0f}")
 print(f"tx_errors_{size} {int(txerr)}")
 print(f"rx_nombuf_{size} {int(nombuf)}")
 PY
@@ -487,9 +496,11 @@ data = {}   # (switch, key) -> {rep: float}
 for line in open(raw_path, encoding="utf-8"):
     rep, sw, key, value = line.rstrip("\n").split("\t")
     try:
-        data.setdefault((sw, key), {})[rep] = float(value)
+        v = float(value)
     except ValueError:
-        pass
+        continue
+    if v == v:   # not NaN
+        data.setdefault((sw, key), {})[rep] = v
 
 def fmt(v):
     if v >= 100: return f"{v:.0f}"
@@ -503,8 +514,8 @@ def cell(vals):
 
 def values(sw, key): return list(data.get((sw, key), {}).values())
 
-def ratios(sw, size):
-    mine, floor = data.get((sw, f"mpps_{size}"), {}), data.get(("floor", f"mpps_{size}"), {})
+def ratios(sw, key):
+    mine, floor = data.get((sw, key), {}), data.get(("floor", key), {})
     return [mine[r] / floor[r] for r in mine if r in floor and floor[r] > 0]
 
 sizes = meta.get("sizes", "64 1518").split()
@@ -535,7 +546,8 @@ head = ["switch"]
 for size in sizes:
     head += [f"{size} B Mpps", f"{size} B x floor"]
     if int(size) > 200: head.append(f"{size} B Gbit/s")
-head += ["switch CPU idle, % of a core", f"switch CPU under {sizes[0]} B load, %"]
+    head += [f"{size} B CPU ns/frame", f"{size} B ns/frame x floor"]
+head += ["switch CPU idle, % of a core", f"switch CPU under {sizes[0]} B load, %", f"frontend CPU under {sizes[0]} B load, %"]
 w("| " + " | ".join(head) + " |")
 w("|---|" + "---:|" * (len(head) - 1))
 for sw in switches:
@@ -543,10 +555,13 @@ for sw in switches:
     row = [names.get(sw, sw)]
     for size in sizes:
         row.append(cell(values(sw, f"mpps_{size}")))
-        row.append("1" if sw == "floor" else cell(ratios(sw, size)))
+        row.append("1" if sw == "floor" else cell(ratios(sw, f"mpps_{size}")))
         if int(size) > 200: row.append(cell(values(sw, f"gbps_{size}")))
+        row.append(cell(values(sw, f"ns_per_frame_{size}")))
+        row.append("1" if sw == "floor" else cell(ratios(sw, f"ns_per_frame_{size}")))
     row.append(cell(values(sw, "idle_cpu_pct")))
     row.append(cell(values(sw, f"load_cpu_pct_{sizes[0]}")))
+    row.append(cell(values(sw, f"gen_cpu_pct_{sizes[0]}")))
     w("| " + " | ".join(row) + " |")
 w("")
 problems = []
@@ -560,8 +575,11 @@ if problems:
     w("")
 w("Mpps is the frames per second the switch forwards, both directions together (testpmd's `Rx-pps` summed over its "
   "two ports: every frame testpmd receives crossed the switch once). Gbit/s counts the frame without FCS. CPU is "
-  "the switch process's utime+stime: idle = the frontend connected and sending nothing, over "
-  f"{meta.get('idle', '?')} s (a poll-mode switch burns its core even then).")
+  "the switch process's run time (all threads, /proc/PID/task/*/schedstat): idle = the frontend connected and "
+  f"sending nothing, over {meta.get('idle', '?')} s (a poll-mode switch burns its core even then); "
+  "CPU ns/frame = that run time over the measured window divided by the frames forwarded in it. On a machine shared "
+  "with other work the scheduler, not the switch, decides how much of its core a poller gets, so the rate swings "
+  "with the load; CPU per frame is the switch's own cost and the steadier comparison.")
 w("")
 w("How it was measured (exact commands; S0/S1 are the switch's sockets, X a unique DPDK file prefix):")
 w("")
