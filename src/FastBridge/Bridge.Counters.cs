@@ -1,17 +1,13 @@
 using FastBridge.Dataplane;
 using FastBridge.Diagnostics;
+using FastBridge.Ports;
 
 namespace FastBridge;
 
 public sealed partial class Bridge
 {
-    private long _removedLearned;
-    private long _removedMoved;
-    private long _removedTableFull;
-    private long _removedFlooded;
-    private long _removedEvicted;
-    private long _removedPortLimit;
-    private long _removedFlaps;
+    /// <summary>Every counter of ports removed so far (control lock held to add; read any time).</summary>
+    private readonly CounterValues _retired = new();
 
     /// <summary>
     /// Sums every worker's counters into a snapshot. Costs the dataplane nothing: workers keep counting in their own
@@ -20,13 +16,8 @@ public sealed partial class Bridge
     public BridgeCounters ReadCounters()
     {
         var ports = new List<PortCounters>();
-        long learned = Volatile.Read(ref _removedLearned);
-        long moved = Volatile.Read(ref _removedMoved);
-        long full = Volatile.Read(ref _removedTableFull);
-        long flooded = Volatile.Read(ref _removedFlooded);
-        long evicted = Volatile.Read(ref _removedEvicted);
-        long portLimit = Volatile.Read(ref _removedPortLimit);
-        long flaps = Volatile.Read(ref _removedFlaps);
+        var counters = new BridgeCounters(ports);
+        counters.Add(_retired);
         for (int id = 0; id < _slots.Length; id++)
         {
             PortSlot? slot = Volatile.Read(ref _slots[id]);
@@ -39,53 +30,45 @@ public sealed partial class Bridge
             foreach (CounterBlock block in slot.Counters)
             {
                 port.Add(block);
-                learned += Volatile.Read(ref block.Learned);
-                moved += Volatile.Read(ref block.Moved);
-                full += Volatile.Read(ref block.TableFull);
-                evicted += Volatile.Read(ref block.Evicted);
-                portLimit += Volatile.Read(ref block.PortLimit);
-                flaps += Volatile.Read(ref block.Flaps);
             }
 
+            // What the port counted itself: frames it read and dropped before the switch saw them, and failed reads.
             long[] portDrops = slot.Port.ReceiveDrops;
             for (int r = 0; r < portDrops.Length; r++)
             {
                 long dropped = Volatile.Read(ref portDrops[r]);
-                port.DropCounts[r] += dropped;
-                port.RxFrames += dropped;
+                port.AddDrop((DropReason)r, dropped);
+                port.Add(Counter.RxFrames, dropped);
             }
 
-            flooded += port.Flooded;
+            if (slot.Port is TapPort tap)
+            {
+                port.Add(Counter.RxErrors, tap.RxErrors);
+            }
+
+            counters.Add(port);
             ports.Add(port);
         }
 
-        return new BridgeCounters(ports)
-        {
-            Learned = learned,
-            Moved = moved,
-            TableFull = full,
-            Flooded = flooded,
-            Evicted = evicted,
-            PortLimit = portLimit,
-            Flaps = flaps,
-            Aged = MacTable.AgedTotal,
-            MacCount = MacTable.Count,
-            MacCapacity = MacTable.Capacity,
-        };
+        counters.Add(Counter.Aged, MacTable.AgedTotal);
+        counters.MacCount = MacTable.Count;
+        counters.MacCapacity = MacTable.Capacity;
+        counters.AgingSeconds = MacTable.AgingSeconds;
+        return counters;
     }
 
-    /// <summary>Keeps the switch-wide totals of a port being removed (control lock held).</summary>
+    /// <summary>Keeps the bridge-wide totals of a port being removed (control lock held).</summary>
     private void RetireCounters(PortSlot slot)
     {
+        var totals = new CounterValues();
         foreach (CounterBlock block in slot.Counters)
         {
-            _removedLearned += block.Learned;
-            _removedMoved += block.Moved;
-            _removedTableFull += block.TableFull;
-            _removedFlooded += block.Flooded;
-            _removedEvicted += block.Evicted;
-            _removedPortLimit += block.PortLimit;
-            _removedFlaps += block.Flaps;
+            totals.Add(block);
+        }
+
+        for (int i = 0; i < totals.Values.Length; i++)
+        {
+            Volatile.Write(ref _retired.Values[i], _retired.Values[i] + totals.Values[i]);
         }
     }
 }

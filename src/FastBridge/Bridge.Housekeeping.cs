@@ -87,7 +87,7 @@ public sealed partial class Bridge
         long drops = 0;
         foreach (CounterBlock block in slot.Counters)
         {
-            drops += Volatile.Read(ref block.Drops[(int)DropReason.StormLimit]);
+            drops += Volatile.Read(ref block.Dropped(DropReason.StormLimit));
         }
 
         if (drops > slot.LoggedStormDrops)
@@ -127,9 +127,9 @@ public sealed partial class Bridge
 
             foreach (CounterBlock block in slot.Counters)
             {
-                learned += Volatile.Read(ref block.Learned);
-                full += Volatile.Read(ref block.TableFull);
-                portLimit += Volatile.Read(ref block.PortLimit);
+                learned += Volatile.Read(ref block[Counter.Learned]);
+                full += Volatile.Read(ref block[Counter.TableFull]);
+                portLimit += Volatile.Read(ref block[Counter.PortLimit]);
             }
         }
 

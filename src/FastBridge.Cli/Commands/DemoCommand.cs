@@ -89,7 +89,7 @@ internal static class DemoCommand
             BridgeReport.WriteMacTable(Console.Out, bridge);
             Console.WriteLine();
             Console.WriteLine("Port counters:");
-            BridgeReport.WriteCounters(Console.Out, bridge.ReadCounters());
+            CounterTable.Write(Console.Out, CounterReport.From(bridge.ReadCounters()));
             Console.WriteLine();
             Console.WriteLine(failures == 0
                 ? $"All {hostCount * (hostCount - 1)} pings answered."

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using FastBridge.Cli.Output;
 using FastBridge.Control;
 
@@ -83,49 +82,6 @@ internal static class StatsCommand
         }
     }
 
-    private static void Write(ControlResponse response, ControlResponse? previous, double seconds)
-    {
-        bool rates = previous is not null && seconds > 0;
-        var table = rates
-            ? new TableWriter("port", "state", "rx-frames", "rx/s", "rx-bytes", "rx-B/s", "tx-frames", "tx/s", "tx-bytes", "tx-B/s", "drops")
-            : new TableWriter("port", "state", "rx-frames", "rx-bytes", "tx-frames", "tx-bytes", "flooded", "drops");
-        foreach (PortInfo port in response.Ports ?? [])
-        {
-            string drops = Drops(port);
-            if (rates)
-            {
-                PortInfo? before = previous!.Ports?.Find(p => p.Name == port.Name && p.Id == port.Id);
-                table.Row(port.Name, port.State,
-                    port.RxFrames, Rate(port.RxFrames, before?.RxFrames, seconds), port.RxBytes, Rate(port.RxBytes, before?.RxBytes, seconds),
-                    port.TxFrames, Rate(port.TxFrames, before?.TxFrames, seconds), port.TxBytes, Rate(port.TxBytes, before?.TxBytes, seconds),
-                    drops);
-            }
-            else
-            {
-                table.Row(port.Name, port.State, port.RxFrames, port.RxBytes, port.TxFrames, port.TxBytes, port.Flooded, drops);
-            }
-        }
-
-        table.WriteTo(Console.Out);
-        TableInfo t = response.Table!;
-        Console.Out.WriteLine(
-            $"mac table: {t.Size}/{t.Capacity} entries, aging {t.AgingSeconds} s; learned {t.Learned}, moved {t.Moved}, aged {t.Aged}, flooded {t.Flooded}, table-full {t.TableFull}, evicted {t.Evicted}, port-limit {t.PortLimit}, flaps {t.Flaps}");
-    }
-
-    private static string Drops(PortInfo port)
-    {
-        var parts = new List<string>();
-        foreach ((string reason, long n) in port.Drops ?? [])
-        {
-            if (n != 0)
-            {
-                parts.Add($"{reason}={n}");
-            }
-        }
-
-        return parts.Count == 0 ? "0" : string.Join(",", parts);
-    }
-
-    private static string Rate(long? now, long? before, double seconds) =>
-        now is null || before is null || now < before ? "-" : ((long)Math.Round((now.Value - before.Value) / seconds)).ToString(CultureInfo.InvariantCulture);
+    private static void Write(ControlResponse response, ControlResponse? previous, double seconds) =>
+        CounterTable.Write(Console.Out, CounterReport.From(response), previous is null ? null : CounterReport.From(previous), seconds);
 }

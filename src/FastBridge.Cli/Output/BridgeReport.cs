@@ -1,9 +1,8 @@
-using FastBridge.Diagnostics;
 using FastBridge.Switching;
 
 namespace FastBridge.Cli.Output;
 
-/// <summary>Human-readable MAC table and counters of a bridge (used by the demo and, later, by the CLI verbs).</summary>
+/// <summary>Human-readable MAC table of an in-process bridge (the demo; counters are <see cref="CounterTable"/>'s).</summary>
 internal static class BridgeReport
 {
     public static void WriteMacTable(TextWriter output, Bridge bridge)
@@ -25,18 +24,5 @@ internal static class BridgeReport
         }
 
         table.WriteTo(output);
-    }
-
-    public static void WriteCounters(TextWriter output, BridgeCounters counters)
-    {
-        var table = new TableWriter("port", "state", "rx-frames", "rx-bytes", "tx-frames", "tx-bytes", "flooded", "drops");
-        foreach (PortCounters port in counters.Ports)
-        {
-            string drops = port.Drops.Count == 0 ? "0" : string.Join(",", port.Drops.Select(d => $"{d.Key}={d.Value}"));
-            table.Row(port.Name, port.State.ToString().ToLowerInvariant(), port.RxFrames, port.RxBytes, port.TxFrames, port.TxBytes, port.Flooded, drops);
-        }
-
-        table.WriteTo(output);
-        output.WriteLine($"mac table: {counters.MacCount}/{counters.MacCapacity} entries; learned {counters.Learned}, moved {counters.Moved}, aged {counters.Aged}, table-full {counters.TableFull}; flooded {counters.Flooded}");
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace FastBridge.Control;
@@ -84,22 +85,13 @@ public sealed class PortInfo
     /// <summary>TAP ports: the kernel interface name.</summary>
     public string? Device { get; set; }
 
-    public long? RxFrames { get; set; }
-
-    public long? RxBytes { get; set; }
-
-    public long? TxFrames { get; set; }
-
-    public long? TxBytes { get; set; }
-
-    /// <summary>Received frames that went on to a port or a flood.</summary>
-    public long? Forwarded { get; set; }
-
-    /// <summary>Received frames that were flooded.</summary>
-    public long? Flooded { get; set; }
-
-    /// <summary>Frame copies handed to this port for transmission.</summary>
-    public long? TxOffered { get; set; }
+    /// <summary>
+    /// stats: every port counter of <see cref="Diagnostics.CounterSchema"/> under its JSON name (<c>rx_frames</c>,
+    /// <c>rx_bytes</c>, <c>tx_frames</c>, <c>tx_bytes</c>, <c>forwarded</c>, <c>flooded</c>, <c>tx_offered</c>, ...),
+    /// written as members of the port object itself.
+    /// </summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Counters { get; set; }
 
     /// <summary>Drops by reason (every reason, zero or not): runt, truncated-tag, ..., tx-error.</summary>
     public SortedDictionary<string, long>? Drops { get; set; }
@@ -133,21 +125,13 @@ public sealed class TableInfo
 
     public int AgingSeconds { get; set; }
 
-    public long? Learned { get; set; }
-
-    public long? Moved { get; set; }
-
-    public long? Aged { get; set; }
-
-    public long? Flooded { get; set; }
-
-    public long? TableFull { get; set; }
-
-    public long? Evicted { get; set; }
-
-    public long? PortLimit { get; set; }
-
-    public long? Flaps { get; set; }
+    /// <summary>
+    /// stats: every bridge-level counter of <see cref="Diagnostics.CounterSchema"/> under its JSON name (<c>learned</c>,
+    /// <c>moved</c>, <c>aged</c>, <c>flooded</c>, <c>table_full</c>, <c>evicted</c>, <c>port_limit</c>, <c>flaps</c>),
+    /// written as members of the table object itself.
+    /// </summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Counters { get; set; }
 }
 
 /// <summary>Source-generated JSON for the control protocol (no reflection at run time).</summary>
@@ -157,4 +141,5 @@ public sealed class TableInfo
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(ControlRequest))]
 [JsonSerializable(typeof(ControlResponse))]
+[JsonSerializable(typeof(long))]
 public sealed partial class ControlJson : JsonSerializerContext;

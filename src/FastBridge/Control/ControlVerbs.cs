@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using FastBridge.Diagnostics;
 using FastBridge.Frames;
 using FastBridge.Ports;
@@ -223,6 +224,7 @@ internal static class ControlVerbs
         return new ControlResponse { Ok = true, Removed = bridge.MacTable.Flush(port) };
     }
 
+    /// <summary>Every counter of the schema: port counters and drop reasons on each port, bridge-level ones on the table.</summary>
     private static ControlResponse Stats(Bridge bridge)
     {
         BridgeCounters counters = bridge.ReadCounters();
@@ -230,9 +232,9 @@ internal static class ControlVerbs
         foreach (PortCounters c in counters.Ports)
         {
             var drops = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            for (int r = 1; r < DropReasons.Count; r++)
+            foreach (CounterDefinition reason in CounterSchema.Drops)
             {
-                drops[DropReasons.Name((DropReason)r)] = c.Dropped((DropReason)r);
+                drops[reason.JsonName] = c[reason];
             }
 
             Port? port = bridge.FindPort(c.Name);
@@ -244,27 +246,29 @@ internal static class ControlVerbs
                 State = StateName(c.State),
                 Reason = c.State == PortState.Up ? null : c.StateReason,
                 Device = (port as TapPort)?.DeviceName,
-                RxFrames = c.RxFrames,
-                RxBytes = c.RxBytes,
-                TxFrames = c.TxFrames,
-                TxBytes = c.TxBytes,
-                Forwarded = c.Forwarded,
-                Flooded = c.Flooded,
-                TxOffered = c.TxOffered,
+                Counters = CounterMembers(c, CounterScope.Port),
                 Drops = drops,
             });
         }
 
         TableInfo table = Table(bridge.MacTable);
-        table.Learned = counters.Learned;
-        table.Moved = counters.Moved;
-        table.Aged = counters.Aged;
-        table.Flooded = counters.Flooded;
-        table.TableFull = counters.TableFull;
-        table.Evicted = counters.Evicted;
-        table.PortLimit = counters.PortLimit;
-        table.Flaps = counters.Flaps;
+        table.Counters = CounterMembers(counters, CounterScope.Bridge);
         return new ControlResponse { Ok = true, Ports = ports, Table = table };
+    }
+
+    /// <summary>The counters shown at <paramref name="level"/> as JSON members, by their JSON names.</summary>
+    private static Dictionary<string, JsonElement> CounterMembers(CounterValues values, CounterScope level)
+    {
+        var members = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (CounterDefinition counter in CounterSchema.Counters)
+        {
+            if (level == CounterScope.Port ? counter.Scope == CounterScope.Port : counter.AtBridgeLevel)
+            {
+                members[counter.JsonName] = JsonSerializer.SerializeToElement(values[counter], ControlJson.Default.Int64);
+            }
+        }
+
+        return members;
     }
 
     private static ControlResponse ConfigAging(Bridge bridge, ControlRequest request)

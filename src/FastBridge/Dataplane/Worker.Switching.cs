@@ -74,24 +74,24 @@ internal sealed partial class Worker
             switch (table.Learn(frame.Source, frame.VlanId, inId))
             {
                 case LearnResult.Learned:
-                    c.Learned++;
+                    c[Counter.Learned]++;
                     break;
                 case LearnResult.Moved:
-                    c.Moved++;
+                    c[Counter.Moved]++;
                     break;
                 case LearnResult.TableFull:
-                    c.TableFull++;
+                    c[Counter.TableFull]++;
                     break;
                 case LearnResult.LearnedEvicting:
-                    c.Learned++;
-                    c.Evicted++;
+                    c[Counter.Learned]++;
+                    c[Counter.Evicted]++;
                     break;
                 case LearnResult.PortLimit:
-                    c.PortLimit++;
+                    c[Counter.PortLimit]++;
                     break;
                 case LearnResult.MovedFlapping:
-                    c.Moved++;
-                    c.Flaps++;
+                    c[Counter.Moved]++;
+                    c[Counter.Flaps]++;
                     break;
             }
 
@@ -108,7 +108,7 @@ internal sealed partial class Worker
                 if ((uint)dst < (uint)slots.Length && Volatile.Read(ref slots[dst]) is { Forwarding: true })
                 {
                     Stage(dst, packet.Index);
-                    c.Forwarded++;
+                    c[Counter.Forwarded]++;
                     continue;
                 }
             }
@@ -140,8 +140,8 @@ internal sealed partial class Worker
                 }
             }
 
-            c.Forwarded++;
-            c.Flooded++;
+            c[Counter.Forwarded]++;
+            c[Counter.Flooded]++;
         }
 
         HandOff(slots);
@@ -149,8 +149,8 @@ internal sealed partial class Worker
         // Received frames are counted last: a reader that sees them counted also sees every copy they produced
         // counted as offered to its output port (stores are not reordered with stores on x64; the volatile writes
         // say so for other memory models).
-        Volatile.Write(ref c.RxBytes, c.RxBytes + rxBytes);
-        Volatile.Write(ref c.RxFrames, c.RxFrames + n);
+        Volatile.Write(ref c[Counter.RxBytes], c[Counter.RxBytes] + rxBytes);
+        Volatile.Write(ref c[Counter.RxFrames], c[Counter.RxFrames] + n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -178,7 +178,7 @@ internal sealed partial class Worker
             ReadOnlySpan<int> staged = _stage.AsSpan(port * _burst, count);
             PortSlot slot = slots[port]!;
             CounterBlock c = slot.Counters[Id];
-            c.TxOffered += count;
+            c[Counter.TxOffered] += count;
             if (slot.Port.ConcurrentTransmit)
             {
                 TransmitNow(slot, staged, c);

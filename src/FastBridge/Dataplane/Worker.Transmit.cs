@@ -50,7 +50,7 @@ internal sealed partial class Worker
         }
         else
         {
-            c.TxBytes += FinishOffloads(slot.Port, n);
+            c[Counter.TxBytes] += FinishOffloads(slot.Port, n, c);
         }
 
         for (int i = 0; i < n; i++)
@@ -58,8 +58,8 @@ internal sealed partial class Worker
             DropReason outcome = _txOutcome[i];
             if (outcome == DropReason.None)
             {
-                c.TxFrames++;
-                c.TxBytes += _txPackets[i].Length;
+                c[Counter.TxFrames]++;
+                c[Counter.TxBytes] += _txPackets[i].Length;
             }
             else
             {
@@ -105,11 +105,16 @@ internal sealed partial class Worker
         return moved;
     }
 
-    /// <summary>Transmits the burst through the finisher; returns the TxBytes correction (bytes on the wire minus frame lengths).</summary>
+    /// <summary>Transmits the burst through the finisher; returns the TxBytes correction (bytes on the wire minus frame lengths) and counts what it finished.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private long FinishOffloads(Port port, int n)
+    private long FinishOffloads(Port port, int n, CounterBlock c)
     {
         _finisher ??= new OffloadFinisher(_pool); // once per worker, on the first offloaded frame
-        return _finisher.Transmit(port, _txPackets.AsSpan(0, n), _txOutcome.AsSpan(0, n));
+        long segmented = _finisher.SuperFramesSegmented, segments = _finisher.SegmentsMade, filled = _finisher.ChecksumsFilled;
+        long correction = _finisher.Transmit(port, _txPackets.AsSpan(0, n), _txOutcome.AsSpan(0, n));
+        c[Counter.TxSegmented] += _finisher.SuperFramesSegmented - segmented;
+        c[Counter.TxSegments] += _finisher.SegmentsMade - segments;
+        c[Counter.TxChecksumsFilled] += _finisher.ChecksumsFilled - filled;
+        return correction;
     }
 }

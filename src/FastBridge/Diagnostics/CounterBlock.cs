@@ -3,37 +3,42 @@ using System.Runtime.CompilerServices;
 namespace FastBridge.Diagnostics;
 
 /// <summary>
-/// Counters of one port as seen by one worker. Each worker writes only its own blocks, with plain increments, so
-/// counting costs the dataplane no atomic operation and no shared cache line; readers sum the blocks of all workers
-/// (a torn read is impossible for an aligned 64-bit field on a 64-bit runtime, and a count read a little late is
-/// fine for statistics).
+/// Counters of one port as seen by one worker: one slot per <see cref="CounterSchema"/> entry. Each worker writes only
+/// its own blocks, with plain increments, so counting costs the dataplane no atomic operation and no shared cache
+/// line; readers sum the blocks of all workers (a torn read is impossible for an aligned 64-bit element on a 64-bit
+/// runtime, and a count read a little late is fine for statistics).
 /// </summary>
+/// <remarks>
+/// Layout: one <c>long[]</c> with <see cref="PaddingSlots"/> unused elements (64 bytes) before and after the counters.
+/// Array elements are contiguous and in index order — a guarantee of the runtime, unlike the order of a class's fields —
+/// so whatever the allocator puts next to this array (another worker's block) is at least a cache line away from any
+/// counter. <c>CounterBlockLayoutTests</c> checks the distances.
+/// Performance: <c>block[Counter.Learned]++</c> is one add to a fixed offset (the slot base is a static readonly the
+/// JIT folds to a constant) plus the array's bounds check.
+/// </remarks>
 internal sealed class CounterBlock
 {
-    // Padding on both sides keeps two workers' blocks off each other's cache lines.
-#pragma warning disable CS0169, IDE0051 // never used: padding
-    private readonly long _pad0, _pad1, _pad2, _pad3, _pad4, _pad5, _pad6, _pad7;
-#pragma warning restore CS0169, IDE0051
+    /// <summary>Unused longs on each side of the counters: 64 bytes, one cache line.</summary>
+    internal const int PaddingSlots = 8;
 
-    public long RxFrames;
-    public long RxBytes;
-    public long Forwarded;
-    public long Flooded;
-    public long TxOffered;
-    public long TxFrames;
-    public long TxBytes;
-    public long Learned;
-    public long Moved;
-    public long TableFull;
-    public long Evicted;
-    public long PortLimit;
-    public long Flaps;
-    public readonly long[] Drops = new long[DropReasons.Count];
+    private readonly long[] _slots = new long[PaddingSlots + CounterSchema.SlotCount + PaddingSlots];
 
-#pragma warning disable CS0169, IDE0051
-    private readonly long _pad8, _pad9, _pad10, _pad11, _pad12, _pad13, _pad14, _pad15;
-#pragma warning restore CS0169, IDE0051
+    /// <summary>The counter's slot, to increment (<c>block[Counter.TxFrames]++</c>) or read with <see cref="Volatile"/>.</summary>
+    public ref long this[Counter counter]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref _slots[PaddingSlots + CounterSchema.CounterBase + (int)counter];
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Drop(DropReason reason) => Drops[(int)reason]++;
+    public void Drop(DropReason reason) => _slots[PaddingSlots + (int)reason]++;
+
+    /// <summary>The drop reason's slot.</summary>
+    public ref long Dropped(DropReason reason) => ref _slots[PaddingSlots + (int)reason];
+
+    /// <summary>Reads slot <paramref name="slot"/> of <see cref="CounterSchema"/> (any thread).</summary>
+    public long Read(int slot) => Volatile.Read(ref _slots[PaddingSlots + slot]);
+
+    /// <summary>The whole array, padding included (layout tests).</summary>
+    internal long[] Storage => _slots;
 }

@@ -3,6 +3,7 @@ namespace FastBridge.Diagnostics;
 /// <summary>
 /// Why a frame (or one copy of a flooded frame) was not delivered. Every received frame ends either delivered or
 /// under exactly one ingress reason; every copy handed to an output port ends transmitted or under one egress reason.
+/// Each reason is defined once by its <see cref="DropAttribute"/> and is a counter of <see cref="CounterSchema"/>.
 /// </summary>
 public enum DropReason : byte
 {
@@ -11,76 +12,57 @@ public enum DropReason : byte
 
     // ---- ingress: the frame as a whole ----
 
-    /// <summary>Shorter than an Ethernet header (14 bytes).</summary>
+    [Drop("runt", DropDirection.Ingress, "Shorter than an Ethernet header (14 bytes)")]
     Runt,
 
-    /// <summary>An 802.1Q/802.1ad TPID with no room for the tag and the EtherType after it.</summary>
+    [Drop("truncated-tag", DropDirection.Ingress, "An 802.1Q/802.1ad TPID with no room for the tag and the EtherType after it")]
     TruncatedTag,
 
-    /// <summary>Source MAC is multicast, broadcast or all-zero (the Linux bridge drops these too).</summary>
+    [Drop("invalid-source", DropDirection.Ingress, "Source MAC is multicast, broadcast or all-zero (the Linux bridge drops these too)")]
     InvalidSource,
 
-    /// <summary>Longer than <see cref="Buffers.PacketPool.MaxFrameLength"/>.</summary>
+    [Drop("oversize", DropDirection.Ingress, "Longer than the largest frame the pool takes (64 KiB)")]
     Oversize,
 
-    /// <summary>The pool had no buffer large enough (jumbo frames beyond the large buffers in flight).</summary>
+    [Drop("no-buffer", DropDirection.Ingress, "The pool had no buffer large enough (jumbo frames beyond the large buffers in flight)")]
     NoBuffer,
 
-    /// <summary>Known unicast whose destination sits on the ingress port: filtered, as a hub-facing bridge does.</summary>
+    [Drop("same-port", DropDirection.Ingress, "Known unicast whose destination sits on the ingress port: filtered, as a hub-facing bridge does")]
     SamePort,
 
-    /// <summary>To flood, but no other port is up.</summary>
+    [Drop("no-output", DropDirection.Ingress, "To flood, but no other port is up")]
     NoOutput,
 
-    /// <summary>A flood (broadcast, multicast or unknown unicast) over the ingress port's storm-control limit.</summary>
+    [Drop("storm-limit", DropDirection.Ingress, "A flood (broadcast, multicast or unknown unicast) over the ingress port's storm-control limit")]
     StormLimit,
 
-    /// <summary>
-    /// The virtio-net header in front of a frame read from a TAP made no sense for the frame (unknown flags or GSO type,
-    /// a checksum position outside the frame, a super-frame whose headers do not match its type).
-    /// </summary>
+    // Unknown flags or GSO type, a checksum position outside the frame, a super-frame whose headers do not match its type.
+    [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP made no sense for the frame")]
     BadOffload,
 
     // ---- egress: one copy towards one output port ----
 
-    /// <summary>The output port's ring was full: the port is slower than its offered load.</summary>
+    [Drop("ring-full", DropDirection.Egress, "The output port's ring was full: the port is slower than its offered load")]
     RingFull,
 
-    /// <summary>The output port is down or gone.</summary>
+    [Drop("port-down", DropDirection.Egress, "The output port is down or gone")]
     PortDown,
 
-    /// <summary>The output port's device refused the frame for another reason.</summary>
+    [Drop("tx-error", DropDirection.Egress, "The output port's device refused the frame for another reason")]
     TxError,
 
-    /// <summary>
-    /// The output port does not accept offloads and the pool had no buffer to finish the frame into (the segments of a
-    /// super-frame, or a copy of a flooded frame whose checksum was pending).
-    /// </summary>
+    // The segments of a super-frame, or a copy of a flooded frame whose checksum was pending.
+    [Drop("no-tx-buffer", DropDirection.Egress, "The output port takes no offloads and the pool had no buffer to finish the frame into")]
     NoTxBuffer,
 }
 
+/// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>
 internal static class DropReasons
 {
-    public const int Count = (int)DropReason.NoTxBuffer + 1;
+    /// <summary>Reasons including <see cref="DropReason.None"/>: the length of an array indexed by reason.</summary>
+    public static readonly int Count = Enum.GetValues<DropReason>().Length;
 
-    public static bool IsIngress(DropReason reason) => reason is >= DropReason.Runt and <= DropReason.BadOffload;
+    public static bool IsIngress(DropReason reason) => CounterSchema.Of(reason)?.Drop == DropDirection.Ingress;
 
-    public static string Name(DropReason reason) => reason switch
-    {
-        DropReason.None => "none",
-        DropReason.Runt => "runt",
-        DropReason.TruncatedTag => "truncated-tag",
-        DropReason.InvalidSource => "invalid-source",
-        DropReason.Oversize => "oversize",
-        DropReason.NoBuffer => "no-buffer",
-        DropReason.SamePort => "same-port",
-        DropReason.NoOutput => "no-output",
-        DropReason.StormLimit => "storm-limit",
-        DropReason.BadOffload => "bad-offload",
-        DropReason.RingFull => "ring-full",
-        DropReason.PortDown => "port-down",
-        DropReason.TxError => "tx-error",
-        DropReason.NoTxBuffer => "no-tx-buffer",
-        _ => "unknown",
-    };
+    public static string Name(DropReason reason) => reason == DropReason.None ? "none" : CounterSchema.Of(reason)?.Name ?? "unknown";
 }

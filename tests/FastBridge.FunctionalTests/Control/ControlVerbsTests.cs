@@ -33,9 +33,9 @@ public sealed class ControlVerbsTests
         JsonElement all = rig.Request("""{"verb":"fdb-show"}""");
         ControlRig.AssertOk(all);
         JsonElement[] entries = [.. all.GetProperty("entries").EnumerateArray()];
-        Assert.Contains(entries, e => e.GetProperty("mac").GetString() == BridgeHarness.Station(1).ToString() && e.GetProperty("port").GetString() == "p0"
+        Assert.Contains(entries, e => e.GetProperty("mac").GetString() == Stations.Address(1).ToString() && e.GetProperty("port").GetString() == "p0"
             && e.GetProperty("type").GetString() == "dynamic" && e.GetProperty("vlan").GetInt32() == 0 && e.GetProperty("age").GetInt32() >= 0);
-        Assert.Contains(entries, e => e.GetProperty("mac").GetString() == BridgeHarness.Station(2).ToString() && e.GetProperty("port").GetString() == "p1");
+        Assert.Contains(entries, e => e.GetProperty("mac").GetString() == Stations.Address(2).ToString() && e.GetProperty("port").GetString() == "p1");
 
         JsonElement onP1 = rig.Request("""{"verb":"fdb-show","port":"p1"}""");
         Assert.All(onP1.GetProperty("entries").EnumerateArray(), e => Assert.Equal("p1", e.GetProperty("port").GetString()));
@@ -117,14 +117,14 @@ public sealed class ControlVerbsTests
         ControlRig.AssertOk(rig.Request("""{"verb":"fdb-del","mac":"02:aa:00:00:00:0a"}"""));
 
         // a dynamic entry that nobody refreshes: learned once from a frame of a third station
-        Assert.True(rig.P0.TryInject(BridgeHarness.Frame(BridgeHarness.Station(2), BridgeHarness.Station(3))));
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.Lookup(BridgeHarness.Station(3).Value, 0) == rig.P0.Id, ControlRig.Timeout));
+        Assert.True(rig.P0.TryInject(BridgeHarness.Frame(Stations.Address(2), Stations.Address(3))));
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.Lookup(Stations.Address(3).Value, 0) == rig.P0.Id, ControlRig.Timeout));
 
         JsonElement set = rig.Request("""{"verb":"config-aging","value":1}""");
         ControlRig.AssertOk(set);
         Assert.Equal(1, set.GetProperty("table").GetProperty("aging_seconds").GetInt32());
         Assert.Equal(1, rig.Bridge.MacTable.AgingSeconds);
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.Lookup(BridgeHarness.Station(3).Value, 0) == -1, ControlRig.Timeout),
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.Lookup(Stations.Address(3).Value, 0) == -1, ControlRig.Timeout),
             "the idle station did not age out");
         Assert.Equal(rig.P0.Id, rig.Bridge.MacTable.Lookup(MacAddress.Parse("02:aa:00:00:00:09").Value, 0)); // static never ages
         rig.AssertForwarding();

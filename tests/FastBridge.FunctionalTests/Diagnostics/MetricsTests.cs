@@ -40,7 +40,7 @@ public sealed class MetricsTests
 
         for (int i = 0; i < 5; i++)
         {
-            h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, BridgeHarness.Station(1), 100));
+            h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, Stations.Address(1), 100));
         }
 
         h.Inject(1, new byte[10]); // a runt
@@ -70,7 +70,7 @@ public sealed class MetricsTests
         using var h = new BridgeHarness(2, configure: o => o.Name = name);
         for (int i = 0; i < 3; i++)
         {
-            h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, BridgeHarness.Station(1)));
+            h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, Stations.Address(1)));
         }
 
         h.Settle();

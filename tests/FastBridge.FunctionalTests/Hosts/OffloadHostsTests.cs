@@ -108,7 +108,7 @@ public sealed class OffloadHostsTests
                 while (memory.TryTake(buffer, out int length))
                 {
                     byte[] frame = buffer[..length];
-                    if (TestFrames.EtherType(frame) == 0x0800 && frame[23] == 17)
+                    if (FrameBuilder.EtherType(frame) == 0x0800 && frame[23] == 17)
                     {
                         datagrams.Add(frame);
                     }

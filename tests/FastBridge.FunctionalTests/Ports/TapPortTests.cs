@@ -250,7 +250,7 @@ public sealed unsafe class TapPortTests
         using TapRig rig = TapRig.Create();
         long before = rig.Counter("rx_packets");
 
-        DropReason outcome = rig.Send(TestFrames.ArpRequest(rig.SwitchMac, rig.SwitchAddress, rig.NamespaceAddress));
+        DropReason outcome = rig.Send(FrameBuilder.ArpRequest(rig.SwitchMac, rig.SwitchAddress, rig.NamespaceAddress));
 
         Assert.Equal(DropReason.None, outcome);
         Assert.True(EndToEnd.WaitFor(() => rig.Counter("rx_packets") > before, s_timeout));
@@ -265,10 +265,10 @@ public sealed unsafe class TapPortTests
 
         rig.Namespace.TryExec($"ping -c 1 -W 1 {rig.SwitchAddress}");
 
-        byte[]? frame = rig.ReceiveUntil(p => TestFrames.EtherType(p.Span) == 0x0806, s_timeout);
+        byte[]? frame = rig.ReceiveUntil(p => FrameBuilder.EtherType(p.Span) == 0x0806, s_timeout);
         Assert.NotNull(frame);
-        Assert.Equal(mac, TestFrames.Format(frame.AsSpan(6)));
-        Assert.Equal(TestFrames.Broadcast, frame[..6]);
+        Assert.Equal(mac, FrameBuilder.Format(frame.AsSpan(6)));
+        Assert.Equal(FrameBuilder.Broadcast, frame[..6]);
         Assert.Equal(rig.SwitchAddress.GetAddressBytes(), frame[38..42]); // target protocol address
     }
 
@@ -280,7 +280,7 @@ public sealed unsafe class TapPortTests
         long packets = rig.Counter("rx_packets");
         long bytes = rig.Counter("rx_bytes");
 
-        DropReason outcome = rig.Send(TestFrames.Filler(rig.SwitchMac, 9000));
+        DropReason outcome = rig.Send(FrameBuilder.Filler(rig.SwitchMac, 9000));
 
         Assert.Equal(DropReason.None, outcome);
         Assert.True(EndToEnd.WaitFor(() => rig.Counter("rx_packets") > packets, s_timeout));
@@ -302,7 +302,7 @@ public sealed unsafe class TapPortTests
         Assert.Equal(PacketPool.LargeBufferSize, capacity);
         Assert.Equal(14 + 20 + 8 + 8000, frame.Length);
         Assert.Equal(rig.SwitchMac, frame[..6]);
-        Assert.Equal(0x0800, TestFrames.EtherType(frame));
+        Assert.Equal(0x0800, FrameBuilder.EtherType(frame));
         Assert.Equal(20 + 8 + 8000, (frame[16] << 8) | frame[17]); // IPv4 total length, in the copied head
 
         // iputils fills ICMP data byte j (j >= 16) with (byte)j; the data starts at frame offset 42. Check both sides
@@ -362,7 +362,7 @@ public sealed unsafe class TapPortTests
         var burst = new Packet[8];
         Assert.True(EndToEnd.WaitFor(() => rig.Port.Receive(rig.Pool, burst) == 0 && rig.Port.State == PortState.Gone, s_timeout));
         Assert.Equal("device deleted (read: EBADFD)", rig.Port.StateReason);
-        Assert.Equal(DropReason.PortDown, rig.Send(TestFrames.Filler(rig.SwitchMac, 60)));
+        Assert.Equal(DropReason.PortDown, rig.Send(FrameBuilder.Filler(rig.SwitchMac, 60)));
         Assert.Equal(rig.Pool.SmallCount, rig.Pool.SmallAvailable);
     }
 
@@ -419,7 +419,7 @@ public sealed unsafe class TapPortTests
         using TapRig rig = TapRig.Create();
 
         // ARP requests for the namespace's address: each is answered, so Receive has real frames to read.
-        byte[] request = TestFrames.ArpRequest(rig.SwitchMac, rig.SwitchAddress, rig.NamespaceAddress);
+        byte[] request = FrameBuilder.ArpRequest(rig.SwitchMac, rig.SwitchAddress, rig.NamespaceAddress);
         Assert.True(rig.Pool.TryRentCopy(request, out Packet packet));
         Packet[] frames = [packet];
         var outcome = new DropReason[1];
@@ -472,7 +472,7 @@ public sealed unsafe class TapPortTests
 
     /// <summary>Lets the namespace send IPv4 to the switch side without ARP first.</summary>
     private static void StaticNeighbour(TapRig rig) =>
-        rig.Namespace.Exec($"ip neigh replace {rig.SwitchAddress} lladdr {TestFrames.Format(rig.SwitchMac)} dev {rig.Name}");
+        rig.Namespace.Exec($"ip neigh replace {rig.SwitchAddress} lladdr {FrameBuilder.Format(rig.SwitchMac)} dev {rig.Name}");
 
     private static void DrainOnce(TapRig rig)
     {
@@ -489,7 +489,7 @@ public sealed unsafe class TapPortTests
         var frames = new Packet[count];
         for (int i = 0; i < count; i++)
         {
-            Assert.True(rig.Pool.TryRentCopy(TestFrames.Filler(rig.SwitchMac, 60), out frames[i]));
+            Assert.True(rig.Pool.TryRentCopy(FrameBuilder.Filler(rig.SwitchMac, 60), out frames[i]));
         }
 
         var outcome = new DropReason[count];

@@ -29,24 +29,12 @@ internal sealed class BridgeHarness : IDisposable
 
     public MemoryPort[] Ports { get; }
 
-    /// <summary>Station MAC 02:00:00:00:00:nn (locally administered unicast).</summary>
-    public static MacAddress Station(int n) => new(0x02UL | ((ulong)n << 40));
-
-    /// <summary>An untagged frame of <paramref name="length"/> bytes (IPv4 EtherType, payload marks it).</summary>
-    public static byte[] Frame(MacAddress dst, MacAddress src, int length = 64, byte mark = 0)
-    {
-        var frame = new byte[Math.Max(length, 14)];
-        dst.WriteTo(frame);
-        src.WriteTo(frame.AsSpan(6));
-        frame[12] = 0x08;
-        frame[13] = 0x00;
-        if (frame.Length > 14)
-        {
-            frame[14] = mark;
-        }
-
-        return frame;
-    }
+    /// <summary>
+    /// An untagged IPv4 frame of <paramref name="length"/> bytes (at least the 14-byte header) from
+    /// <see cref="FrameBuilder"/>, whose payload starts with <paramref name="mark"/> (the pattern's seed).
+    /// </summary>
+    public static byte[] Frame(MacAddress dst, MacAddress src, int length = 64, byte mark = 0) =>
+        FrameBuilder.Untagged(dst, src, payloadLength: Math.Max(length, FrameParser.HeaderLength) - FrameParser.HeaderLength, seed: mark);
 
     public void Inject(int port, byte[] frame) =>
         Assert.True(Ports[port].TryInject(frame), $"inject into p{port} refused");

@@ -160,7 +160,7 @@ internal static class HostileFrames
         ];
         foreach (byte[] source in sources)
         {
-            string name = TestFrames.Format(source);
+            string name = FrameBuilder.Format(source);
             foreach (int length in (int[])[14, 15, 60, 1514, 2049])
             {
                 corpus.Add(new(Make(destination, source, length, FillerType), $"source {name} ({length} bytes)"));

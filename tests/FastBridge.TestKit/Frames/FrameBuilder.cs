@@ -22,9 +22,11 @@ public readonly record struct VlanTag(ushort Tpid, byte Pcp, ushort Vid, bool De
 /// <summary>
 /// Builds Ethernet frames for tests: destination, source, any number of VLAN tags, EtherType and a payload whose
 /// bytes follow a seeded pattern (byte i of the payload is <c>seed + i</c>), so a receiver can check the content.
-/// Shared by the parser, engine and end-to-end tests.
+/// Shared by the parser, engine and end-to-end tests; stations are named by <see cref="Stations"/>. The other parts:
+/// <c>FrameBuilder.Kernel.cs</c> (ARP, filler), <see cref="SuperFrames"/> (TCP/UDP over IPv4/IPv6 with offload
+/// metadata) and <see cref="HostileFrames"/> (malformed frames and their expected fate).
 /// </summary>
-public static class FrameBuilder
+public static partial class FrameBuilder
 {
     public const ushort EtherTypeIpv4 = 0x0800;
     public const ushort EtherTypeArp = 0x0806;
@@ -32,10 +34,6 @@ public static class FrameBuilder
 
     /// <summary>Payload bytes of a minimum-size (60-byte, no FCS) untagged frame.</summary>
     public const int MinPayload = 46;
-
-    /// <summary>A locally administered unicast address 02:00:00:xx:xx:xx for station <paramref name="station"/>.</summary>
-    public static MacAddress Station(int station) =>
-        new(0x02UL | ((ulong)(byte)(station >> 16) << 24) | ((ulong)(byte)(station >> 8) << 32) | ((ulong)(byte)station << 40));
 
     /// <summary>Total length of a frame with <paramref name="tagCount"/> tags and <paramref name="payloadLength"/> payload bytes.</summary>
     public static int Length(int tagCount, int payloadLength) => FrameParser.HeaderLength + (tagCount * FrameParser.TagLength) + payloadLength;

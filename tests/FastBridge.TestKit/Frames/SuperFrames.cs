@@ -15,8 +15,8 @@ internal static class SuperFrames
     public const byte Ack = 0x10;
     public const byte Cwr = 0x80;
 
-    public static readonly byte[] SourceMac = [0x02, 0, 0, 0, 0, 0x01];
-    public static readonly byte[] DestinationMac = [0x02, 0, 0, 0, 0, 0x02];
+    public static readonly byte[] SourceMac = Stations.Bytes(1);
+    public static readonly byte[] DestinationMac = Stations.Bytes(2);
 
     public sealed record Built(byte[] Frame, OffloadInfo Info, int L3, int L4, int HeaderLength, byte[] Payload);
 

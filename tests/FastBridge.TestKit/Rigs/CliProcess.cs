@@ -1,11 +1,21 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace FastBridge.Tests.Infrastructure;
 
 /// <summary>The <c>fastbridge</c> command as a child process (the Cli assembly is copied next to the tests).</summary>
+/// <remarks>
+/// A verb that picks a switch (<c>run</c>, <c>stats</c>, <c>port</c>, <c>fdb</c>, <c>config</c>) falls back to the
+/// name <c>fb0</c> and the socket /run/fastbridge/fb0.sock, which may belong to the user's own running switch: then
+/// <c>dotnet test</c> would fail, or worse, drive that switch. So <see cref="Start"/> gives every such command that names
+/// no switch itself (<c>--name</c>, <c>--control</c> or <c>--config</c>) a unique <c>--name</c> of its own.
+/// </remarks>
 internal sealed class CliProcess : IDisposable
 {
+    private static readonly string[] s_switchVerbs = ["run", "stats", "port", "fdb", "config"];
+    private static readonly string[] s_switchChoices = ["--name", "--control", "--config", "--help", "-h", "-?"];
+
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
@@ -54,6 +64,36 @@ internal sealed class CliProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>A switch name no user's switch holds: "fbtest" and a random suffix (socket /run/fastbridge/NAME.sock).</summary>
+    public static string UniqueSwitchName() => "fbtest" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    /// <summary>
+    /// <paramref name="arguments"/>, plus <c>--name</c> with a <see cref="UniqueSwitchName"/> when they are for a verb
+    /// that picks a switch and name none (see the remarks on <see cref="CliProcess"/>).
+    /// </summary>
+    public static string WithOwnSwitch(string arguments)
+    {
+        string[] words = arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length == 0 || Array.IndexOf(s_switchVerbs, words[0]) < 0)
+        {
+            return arguments;
+        }
+
+        foreach (string word in words)
+        {
+            if (Array.IndexOf(s_switchChoices, word) >= 0)
+            {
+                return arguments;
+            }
+        }
+
+        // Right after `run` (so a test of a trailing option without its value keeps it trailing); after a management
+        // verb's subcommand, where its --name option lives.
+        return words[0] == "run"
+            ? $"run --name {UniqueSwitchName()} {string.Join(' ', words[1..])}".TrimEnd()
+            : $"{arguments} --name {UniqueSwitchName()}";
+    }
+
     public string Stdout { get { lock (_stdout) { return _stdout.ToString(); } } }
 
     public string Stderr { get { lock (_stderr) { return _stderr.ToString(); } } }
@@ -65,6 +105,7 @@ internal sealed class CliProcess : IDisposable
     /// <summary>Starts <c>fastbridge ARGS</c>, optionally wrapped (e.g. by setpriv to drop privileges).</summary>
     public static CliProcess Start(string arguments, string? wrapper = null)
     {
+        arguments = WithOwnSwitch(arguments);
         string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
         string dll = wrapper is not null && wrapper.Contains("--reuid", StringComparison.Ordinal) ? s_publicCopy.Value : CliDll;
         var psi = wrapper is null

@@ -114,8 +114,8 @@ internal sealed class ControlRig : IDisposable
 
     private void Traffic()
     {
-        byte[] toP1 = BridgeHarness.Frame(BridgeHarness.Station(2), BridgeHarness.Station(1));
-        byte[] toP0 = BridgeHarness.Frame(BridgeHarness.Station(1), BridgeHarness.Station(2));
+        byte[] toP1 = BridgeHarness.Frame(Stations.Address(2), Stations.Address(1));
+        byte[] toP0 = BridgeHarness.Frame(Stations.Address(1), Stations.Address(2));
         while (!_stop.IsCancellationRequested)
         {
             P0.TryInject(toP1);

@@ -35,7 +35,7 @@ internal sealed class TapRig : IDisposable
 
     public IPAddress SwitchAddress { get; }
 
-    public byte[] SwitchMac { get; } = TestFrames.LocalMac(2);
+    public byte[] SwitchMac { get; } = Stations.Bytes(2);
 
     public static string UniqueName() => "fbt" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
 

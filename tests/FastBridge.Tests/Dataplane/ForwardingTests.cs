@@ -7,9 +7,9 @@ namespace FastBridge.Tests.Dataplane;
 /// <summary>Forwarding decisions of a running bridge, observed through in-memory ports.</summary>
 public sealed class ForwardingTests
 {
-    private static MacAddress A => BridgeHarness.Station(1);
-    private static MacAddress B => BridgeHarness.Station(2);
-    private static MacAddress C => BridgeHarness.Station(3);
+    private static MacAddress A => Stations.Address(1);
+    private static MacAddress B => Stations.Address(2);
+    private static MacAddress C => Stations.Address(3);
 
     [Theory]
     [InlineData(1)]

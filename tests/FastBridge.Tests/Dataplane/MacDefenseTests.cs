@@ -6,8 +6,8 @@ namespace FastBridge.Tests.Dataplane;
 /// <summary>MAC flooding and flapping defences, seen from the running bridge: counters, logs, who gets what.</summary>
 public sealed class MacDefenseTests
 {
-    private static MacAddress B => BridgeHarness.Station(2);
-    private static MacAddress C => BridgeHarness.Station(3);
+    private static MacAddress B => Stations.Address(2);
+    private static MacAddress C => Stations.Address(3);
 
     private static MacAddress Random(int i) => new(0x06UL | ((ulong)(uint)(i * 2654435761u) << 16) | ((ulong)(i & 0xff) << 8));
 

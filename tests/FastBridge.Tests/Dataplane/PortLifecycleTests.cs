@@ -8,9 +8,9 @@ namespace FastBridge.Tests.Dataplane;
 /// <summary>Ports joining, leaving and failing while the bridge runs.</summary>
 public sealed class PortLifecycleTests
 {
-    private static MacAddress A => BridgeHarness.Station(1);
-    private static MacAddress B => BridgeHarness.Station(2);
-    private static MacAddress C => BridgeHarness.Station(3);
+    private static MacAddress A => Stations.Address(1);
+    private static MacAddress B => Stations.Address(2);
+    private static MacAddress C => Stations.Address(3);
 
     [Fact]
     public void A_removed_port_is_forgotten_and_no_longer_flooded()
@@ -104,7 +104,7 @@ public sealed class PortLifecycleTests
         FastBridge.Buffers.PacketPool pool = h.Bridge.Pool;
         for (int i = 0; i < 100; i++)
         {
-            h.Inject(i % 3, BridgeHarness.Frame(MacAddress.Broadcast, BridgeHarness.Station(10 + (i % 3))));
+            h.Inject(i % 3, BridgeHarness.Frame(MacAddress.Broadcast, Stations.Address(10 + (i % 3))));
         }
 
         h.Settle();

@@ -18,7 +18,7 @@ public sealed class StormControlTests
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < 1000; i++)
         {
-            h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, BridgeHarness.Station(1)));
+            h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, Stations.Address(1)));
         }
 
         h.Settle();
@@ -35,8 +35,8 @@ public sealed class StormControlTests
     public void Each_kind_of_flood_has_its_own_bucket_and_known_unicast_is_never_limited()
     {
         using var h = new BridgeHarness(3, configure: o => o.StormLimit = Limit, queueSize: 4096);
-        MacAddress a = BridgeHarness.Station(1);
-        MacAddress b = BridgeHarness.Station(2);
+        MacAddress a = Stations.Address(1);
+        MacAddress b = Stations.Address(2);
         for (int i = 0; i < 200; i++)
         {
             h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, a)); // empties p0's broadcast bucket
@@ -66,7 +66,7 @@ public sealed class StormControlTests
         using var h = new BridgeHarness(2, configure: o => o.StormLimit = 0, queueSize: 4096);
         for (int i = 0; i < 1000; i++)
         {
-            h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, BridgeHarness.Station(1)));
+            h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, Stations.Address(1)));
         }
 
         h.Settle();

@@ -20,8 +20,8 @@ public sealed class ZeroAllocationTests
     public void A_million_frames_allocate_nothing_per_frame()
     {
         using var h = new BridgeHarness(2, workers: 2, queueSize: 4096);
-        MacAddress a = BridgeHarness.Station(1);
-        MacAddress b = BridgeHarness.Station(2);
+        MacAddress a = Stations.Address(1);
+        MacAddress b = Stations.Address(2);
         h.Inject(1, BridgeHarness.Frame(MacAddress.Broadcast, b));
         h.Settle();
         h.Drain(0);

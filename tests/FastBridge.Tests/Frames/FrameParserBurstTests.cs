@@ -139,13 +139,13 @@ public sealed class FrameParserBurstTests : IDisposable
         {
             0 => MacAddress.Broadcast,
             1 => MacAddress.Parse("01:00:5e:00:00:fb"),
-            _ => FrameBuilder.Station(i),
+            _ => Stations.Address(i),
         };
         MacAddress src = (i % 11) switch
         {
             3 => MacAddress.Broadcast,
             4 => default,
-            _ => FrameBuilder.Station(1000 + i),
+            _ => Stations.Address(1000 + i),
         };
         VlanTag[] tags = (i % 3) switch
         {

@@ -7,7 +7,7 @@ namespace FastBridge.Tests.Frames;
 /// <summary>The destination address decides the class: broadcast, multicast (group bit) or unicast.</summary>
 public sealed class FrameParserClassTests
 {
-    private static readonly MacAddress s_source = FrameBuilder.Station(1);
+    private static readonly MacAddress s_source = Stations.Address(1);
 
     public static TheoryData<ParserPath, string, FrameClass> Destinations()
     {

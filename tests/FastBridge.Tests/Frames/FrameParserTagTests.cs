@@ -40,24 +40,62 @@ public sealed class FrameParserTagTests
         return data;
     }
 
-    [Theory]
-    [MemberData(nameof(Paths))]
-    public void Untagged_frame_fills_addresses_type_and_payload_offset(ParserPath path)
+    /// <summary>
+    /// Well-formed frames and every field the parser must fill: the tags on the wire (outermost first), the EtherType
+    /// after them, then the expected EtherType, outer VID/PCP, inner VID/PCP, outer TPID, tag count and payload offset.
+    /// </summary>
+    private static readonly Dictionary<string, (VlanTag[] Tags, ushort WireType, FrameInfo Expected)> s_wellFormed = new()
     {
-        byte[] frame = FrameBuilder.Untagged(s_a, s_b, FrameBuilder.EtherTypeIpv6);
+        ["untagged IPv6"] = ([], FrameBuilder.EtherTypeIpv6, Expect(FrameBuilder.EtherTypeIpv6, 0, 0, 0, 0, 0, 0, 14)),
+        ["802.1Q vid 42 pcp 5"] = ([VlanTag.Dot1Q(42, 5)], FrameBuilder.EtherTypeIpv4,
+            Expect(FrameBuilder.EtherTypeIpv4, 42, 5, 0, 0, FrameParser.TpidDot1Q, 1, 18)),
+        ["802.1ad 300 over 802.1Q 17"] = ([VlanTag.Dot1ad(300, 6), VlanTag.Dot1Q(17, 2)], FrameBuilder.EtherTypeIpv4,
+            Expect(FrameBuilder.EtherTypeIpv4, 300, 6, 17, 2, FrameParser.TpidDot1ad, 2, 22)),
 
-        FrameInfoAssert.Equal(
-            new FrameInfo
+        // Two tags at most: a third TPID is reported as the EtherType.
+        ["triple-tagged"] = ([VlanTag.Dot1ad(1000, 7), VlanTag.Dot1Q(2000, 4), VlanTag.QinQ(3000, 1)], FrameBuilder.EtherTypeIpv4,
+            Expect(FrameParser.TpidQinQ, 1000, 7, 2000, 4, FrameParser.TpidDot1ad, 2, 22)),
+    };
+
+    public static TheoryData<ParserPath, string> PathsAndWellFormedFrames()
+    {
+        var data = new TheoryData<ParserPath, string>();
+        foreach (ParserPath path in Enum.GetValues<ParserPath>())
+        {
+            foreach (string name in s_wellFormed.Keys)
             {
-                Destination = s_a.Value,
-                Source = s_b.Value,
-                EtherType = FrameBuilder.EtherTypeIpv6,
-                PayloadOffset = 14,
-                Class = FrameClass.Unicast,
-                Drop = DropReason.None,
-            },
-            path.Parse(frame));
+                data.Add(path, name);
+            }
+        }
+
+        return data;
     }
+
+    [Theory]
+    [MemberData(nameof(PathsAndWellFormedFrames))]
+    public void Well_formed_frame_fills_every_field(ParserPath path, string frame)
+    {
+        var (tags, wireType, expected) = s_wellFormed[frame];
+
+        FrameInfoAssert.Equal(expected, path.Parse(FrameBuilder.Build(s_a, s_b, tags, wireType)), frame);
+    }
+
+    private static FrameInfo Expect(ushort etherType, ushort vid, byte pcp, ushort innerVid, byte innerPcp, ushort outerTpid, byte tagCount, ushort payloadOffset) =>
+        new()
+        {
+            Destination = s_a.Value,
+            Source = s_b.Value,
+            EtherType = etherType,
+            VlanId = vid,
+            Priority = pcp,
+            InnerVlanId = innerVid,
+            InnerPriority = innerPcp,
+            OuterTpid = outerTpid,
+            TagCount = tagCount,
+            PayloadOffset = payloadOffset,
+            Class = FrameClass.Unicast,
+            Drop = DropReason.None,
+        };
 
     [Theory]
     [MemberData(nameof(Paths))]
@@ -74,52 +112,6 @@ public sealed class FrameParserTagTests
         Assert.Equal(0, info.TagCount);
         Assert.Equal(s_a, info.DestinationMac);
         Assert.Equal(s_b, info.SourceMac);
-    }
-
-    [Theory]
-    [MemberData(nameof(Paths))]
-    public void Dot1Q_tag_gives_vlan_priority_and_outer_tpid(ParserPath path)
-    {
-        byte[] frame = FrameBuilder.Tagged(s_a, s_b, vid: 42, pcp: 5, etherType: FrameBuilder.EtherTypeIpv4);
-
-        FrameInfoAssert.Equal(
-            new FrameInfo
-            {
-                Destination = s_a.Value,
-                Source = s_b.Value,
-                EtherType = FrameBuilder.EtherTypeIpv4,
-                VlanId = 42,
-                Priority = 5,
-                OuterTpid = FrameParser.TpidDot1Q,
-                TagCount = 1,
-                PayloadOffset = 18,
-                Class = FrameClass.Unicast,
-            },
-            path.Parse(frame));
-    }
-
-    [Theory]
-    [MemberData(nameof(Paths))]
-    public void Dot1ad_over_Dot1Q_gives_outer_and_inner_tags(ParserPath path)
-    {
-        byte[] frame = FrameBuilder.Build(s_a, s_b, [VlanTag.Dot1ad(300, 6), VlanTag.Dot1Q(17, 2)], FrameBuilder.EtherTypeIpv4);
-
-        FrameInfoAssert.Equal(
-            new FrameInfo
-            {
-                Destination = s_a.Value,
-                Source = s_b.Value,
-                EtherType = FrameBuilder.EtherTypeIpv4,
-                VlanId = 300,
-                Priority = 6,
-                InnerVlanId = 17,
-                InnerPriority = 2,
-                OuterTpid = FrameParser.TpidDot1ad,
-                TagCount = 2,
-                PayloadOffset = 22,
-                Class = FrameClass.Unicast,
-            },
-            path.Parse(frame));
     }
 
     [Theory]
@@ -147,30 +139,6 @@ public sealed class FrameParserTagTests
         FrameInfo info = path.Parse(frame);
 
         Assert.Equal((2, (ushort)10, (ushort)20, FrameParser.TpidDot1Q), (info.TagCount, info.VlanId, info.InnerVlanId, info.OuterTpid));
-    }
-
-    [Theory]
-    [MemberData(nameof(Paths))]
-    public void Triple_tagged_stops_after_two_tags_and_reports_the_third_tpid_as_ethertype(ParserPath path)
-    {
-        byte[] frame = FrameBuilder.Build(s_a, s_b, [VlanTag.Dot1ad(1000, 7), VlanTag.Dot1Q(2000, 4), VlanTag.QinQ(3000, 1)], FrameBuilder.EtherTypeIpv4);
-
-        FrameInfoAssert.Equal(
-            new FrameInfo
-            {
-                Destination = s_a.Value,
-                Source = s_b.Value,
-                EtherType = FrameParser.TpidQinQ,
-                VlanId = 1000,
-                Priority = 7,
-                InnerVlanId = 2000,
-                InnerPriority = 4,
-                OuterTpid = FrameParser.TpidDot1ad,
-                TagCount = 2,
-                PayloadOffset = 22,
-                Class = FrameClass.Unicast,
-            },
-            path.Parse(frame));
     }
 
     [Theory]

@@ -55,6 +55,9 @@ public sealed class OffloadFinisherTests
         Assert.Equal(mem.TxOffered, mem.TxFrames + mem.EgressDrops);
         Assert.Equal(wire, mem.TxBytes);
         Assert.Equal(s.Frame.Length, bridge.ReadCounters()["sink"]!.TxBytes);
+        Assert.Equal(1, mem[Counter.TxSegmented]);
+        Assert.Equal(count, mem[Counter.TxSegments]);
+        Assert.Equal(0, bridge.ReadCounters()["sink"]![Counter.TxSegments]);
     }
 
     [Theory]
@@ -86,6 +89,9 @@ public sealed class OffloadFinisherTests
             Assert.Equal(s.Frame, sink.Received.Single().Frame); // untouched: its checksum is still the device's job
             Assert.Equal(s.Info, sink.Received.Single().Info);
         }
+
+        Assert.True(EndToEnd.WaitFor(() => bridge.ReadCounters()["mem"]![Counter.TxChecksumsFilled] == 1, TimeSpan.FromSeconds(5)),
+            "the filled checksum was not counted for the memory port");
     }
 
     /// <summary>A port that emits frames with offload metadata, as a TAP with a virtio-net header does.</summary>

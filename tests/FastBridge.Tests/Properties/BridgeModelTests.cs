@@ -167,7 +167,7 @@ public sealed class BridgeModelTests
         Assert.Equal(0, c.EgressDrops);
     }
 
-    private static MacAddress Station(int n) => new(0x02UL | ((ulong)(n + 1) << 40));
+    private static MacAddress Station(int n) => Infrastructure.Stations.Address(n + 1);
 
     private static MacAddress Destination(int dst) => dst switch
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
+using FastBridge.Diagnostics;
 
-namespace FastBridge.Diagnostics;
+namespace FastBridge;
 
 /// <summary>
 /// The bridge's counters as a <see cref="System.Diagnostics.Metrics"/> meter named <c>FastBridge</c>, so that
@@ -8,6 +9,9 @@ namespace FastBridge.Diagnostics;
 /// rates, tagged by bridge and port (and by reason for drops).
 /// </summary>
 /// <remarks>
+/// The instruments are made from <see cref="CounterSchema"/>: one per port counter (<c>port.rx.frames</c>, tagged by
+/// port), one per bridge counter (<c>mac.learned</c>; a port counter with a bridge total also gets one under its own
+/// name, <c>flooded</c>), and <c>port.drops</c> tagged by port and reason for every drop reason.
 /// Every instrument is observable: nothing is recorded per frame. A collector's callback sums the workers' counter
 /// blocks (<see cref="Bridge.ReadCounters"/>) once per collection — one snapshot is shared by all instruments read in
 /// the same 100 ms — so reading metrics costs the dataplane nothing.
@@ -28,41 +32,36 @@ public sealed class BridgeMetrics : IDisposable
     {
         _bridge = bridge;
         _meter = new Meter(MeterName, typeof(BridgeMetrics).Assembly.GetName().Version?.ToString());
-        PortCounter("port.rx.frames", "{frame}", "Frames received on the port", p => p.RxFrames);
-        PortCounter("port.rx.bytes", "By", "Bytes received on the port", p => p.RxBytes);
-        PortCounter("port.tx.frames", "{frame}", "Frames transmitted by the port", p => p.TxFrames);
-        PortCounter("port.tx.bytes", "By", "Bytes transmitted by the port", p => p.TxBytes);
-        PortCounter("port.flooded", "{frame}", "Frames received on the port and flooded", p => p.Flooded);
+        foreach (CounterDefinition counter in CounterSchema.Counters)
+        {
+            if (counter.Scope == CounterScope.Port)
+            {
+                _meter.CreateObservableCounter(counter.MeterName, () => ObservePorts(counter), counter.UnitSymbol, counter.Description);
+            }
+
+            if (counter.BridgeMeterName is { } name)
+            {
+                _meter.CreateObservableCounter(name, () => Measure(Snapshot()[counter]), counter.UnitSymbol,
+                    counter.Scope == CounterScope.Bridge ? counter.Description : $"{counter.Description}, all ports");
+            }
+        }
+
         _meter.CreateObservableCounter("port.drops", ObserveDrops, "{frame}", "Frames (or flood copies) dropped, by port and reason");
-        SwitchCounter("mac.learned", "New stations learned", c => c.Learned);
-        SwitchCounter("mac.moved", "Stations seen on a new port", c => c.Moved);
-        SwitchCounter("mac.aged", "MAC entries removed by aging", c => c.Aged);
-        SwitchCounter("mac.table_full", "New stations not learned because the table was full", c => c.TableFull);
-        SwitchCounter("mac.evicted", "Entries evicted from the port holding the most (fair eviction)", c => c.Evicted);
-        SwitchCounter("mac.port_limit", "New stations not learned because their port held its limit", c => c.PortLimit);
-        SwitchCounter("mac.flaps", "Moves of stations flapping between ports", c => c.Flaps);
-        SwitchCounter("flooded", "Frames flooded, all ports", c => c.Flooded);
         _meter.CreateObservableGauge("mac.entries", () => Measure(Snapshot().MacCount), "{entry}", "MAC table entries");
         _meter.CreateObservableGauge("mac.capacity", () => Measure(Snapshot().MacCapacity), "{entry}", "MAC table capacity");
     }
 
     public Meter Meter => _meter;
 
-    private void PortCounter(string name, string unit, string description, Func<PortCounters, long> read) =>
-        _meter.CreateObservableCounter(name, () => ObservePorts(read), unit, description);
-
-    private void SwitchCounter(string name, string description, Func<BridgeCounters, long> read) =>
-        _meter.CreateObservableCounter(name, () => Measure(read(Snapshot())), "{event}", description);
-
     private Measurement<long> Measure(long value) => new(value, new KeyValuePair<string, object?>("bridge", _bridge.Name));
 
-    private List<Measurement<long>> ObservePorts(Func<PortCounters, long> read)
+    private List<Measurement<long>> ObservePorts(CounterDefinition counter)
     {
         BridgeCounters counters = Snapshot();
         var measurements = new List<Measurement<long>>(counters.Ports.Count);
         foreach (PortCounters port in counters.Ports)
         {
-            measurements.Add(new Measurement<long>(read(port),
+            measurements.Add(new Measurement<long>(port[counter],
                 new KeyValuePair<string, object?>("bridge", _bridge.Name),
                 new KeyValuePair<string, object?>("port", port.Name)));
         }
@@ -76,12 +75,12 @@ public sealed class BridgeMetrics : IDisposable
         var measurements = new List<Measurement<long>>();
         foreach (PortCounters port in counters.Ports)
         {
-            for (int r = 1; r < DropReasons.Count; r++)
+            foreach (CounterDefinition reason in CounterSchema.Drops)
             {
-                measurements.Add(new Measurement<long>(port.Dropped((DropReason)r),
+                measurements.Add(new Measurement<long>(port[reason],
                     new KeyValuePair<string, object?>("bridge", _bridge.Name),
                     new KeyValuePair<string, object?>("port", port.Name),
-                    new KeyValuePair<string, object?>("reason", DropReasons.Name((DropReason)r))));
+                    new KeyValuePair<string, object?>("reason", reason.Name)));
             }
         }
 

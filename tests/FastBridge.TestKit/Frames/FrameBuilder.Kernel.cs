@@ -3,13 +3,10 @@ using System.Net;
 
 namespace FastBridge.Tests.Infrastructure;
 
-/// <summary>Hand-built Ethernet frames for end-to-end tests.</summary>
-internal static class TestFrames
+/// <summary>The frames tests hand to the kernel (TAP and raw-socket tests): ARP requests and filler of any length.</summary>
+public static partial class FrameBuilder
 {
     public static readonly byte[] Broadcast = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-
-    /// <summary>A locally administered unicast MAC, 02:fb:00:00:00:<paramref name="last"/>.</summary>
-    public static byte[] LocalMac(byte last) => [0x02, 0xfb, 0x00, 0x00, 0x00, last];
 
     /// <summary>"aa:bb:cc:dd:ee:ff", as iproute2 and sysfs print a MAC.</summary>
     public static string Format(ReadOnlySpan<byte> mac) =>
