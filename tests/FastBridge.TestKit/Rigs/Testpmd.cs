@@ -34,6 +34,7 @@ internal sealed partial class Testpmd : IDisposable
     private Testpmd(Process process, string filePrefix, TimeSpan startTimeout)
     {
         _process = process;
+        Pid = process.Id;
         FilePrefix = filePrefix;
         _startTimeout = startTimeout;
         _reader = new Thread(ReadOutput) { IsBackground = true, Name = $"testpmd {filePrefix}" };
@@ -43,9 +44,9 @@ internal sealed partial class Testpmd : IDisposable
     /// <summary>The DPDK <c>--file-prefix</c>: names its hugepage files and its runtime folder.</summary>
     public string FilePrefix { get; }
 
-    public int Pid => _process.Id;
+    public int Pid { get; }
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _exited || _disposed != 0 || _process.HasExited;
 
     /// <summary>dpdk-testpmd on PATH, or null.</summary>
     public static string? Binary { get; } = FindOnPath("dpdk-testpmd");
@@ -238,7 +239,7 @@ internal sealed partial class Testpmd : IDisposable
     {
         string text = Text();
         string tail = text.Length > 3000 ? text[^3000..] : text;
-        return $"{what} (testpmd {FilePrefix}, pid {_process.Id}{(_process.HasExited ? ", exited" : "")}); output tail:\n{tail}";
+        return $"{what} (testpmd {FilePrefix}, pid {Pid}{(HasExited ? ", exited" : "")}); output tail:\n{tail}";
     }
 
     private int Length
@@ -324,6 +325,26 @@ internal sealed partial class Testpmd : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>SIGKILL by PID (a frontend that vanishes without a word, as a crashed VM would), then its hugepage
+    /// files go. The object is disposed.</summary>
+    public void Kill()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        _process.WaitForExit(10_000);
+        _reader.Join(TimeSpan.FromSeconds(5));
+        _process.Dispose();
+        Hugepages.Clean(FilePrefix);
     }
 
     /// <summary>Quit (bounded), kill by PID if it lingers, then remove its hugepage files and runtime folder.</summary>
