@@ -72,10 +72,15 @@ public sealed partial class Bridge
         }
 
         _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state == PortState.Gone ? "gone" : "down", port.StateReason);
+        if (state == PortState.LinkDown && port.ForgetsStationsWhenDown)
+        {
+            MacTable.RemovePort(slot.Id);
+        }
+
         if (state == PortState.Gone && slot.Forwarding)
         {
             slot.Forwarding = false;
-            PublishFloodList();
+            PublishView();
             int forgotten = MacTable.RemovePort(slot.Id);
             _log.LogInformation("port {Port} no longer switched ({Macs} MAC entries forgotten); remove it or add it again", port.Name, forgotten);
         }

@@ -55,7 +55,7 @@ public sealed partial class Bridge
             }
 
             slot.Forwarding = port.State != PortState.Gone;
-            PublishFloodList();
+            PublishView();
             _log.LogInformation("port {Port} added (id {Id}, {Kind}, worker {Worker})", port.Name, id, port.GetType().Name, owner.Id);
             return id;
         }
@@ -74,8 +74,7 @@ public sealed partial class Bridge
             }
 
             slot.Forwarding = false;
-            PublishFloodList();
-            WaitForGracePeriod();
+            PublishView(); // returns once no worker can still switch a frame to the port
 
             var command = new WorkerCommand(WorkerCommandKind.Remove, slot);
             Workers[slot.Owner].Post(command);
@@ -88,6 +87,7 @@ public sealed partial class Bridge
             DrainInbound(slot);
             RetireCounters(slot);
             Volatile.Write(ref _slots[slot.Id], null);
+            PublishView(); // and once no worker can still reach its slot
             slot.Port.Detach();
             slot.Port.Dispose();
             slot.Port.Id = -1;
@@ -109,51 +109,15 @@ public sealed partial class Bridge
         return null;
     }
 
-    /// <summary>Publishes the ids of the ports that take floods (control lock held).</summary>
-    private void PublishFloodList()
-    {
-        var ids = new List<int>();
-        foreach (PortSlot? slot in _slots)
-        {
-            if (slot is { Forwarding: true })
-            {
-                ids.Add(slot.Id);
-            }
-        }
-
-        Volatile.Write(ref _floodList, ids.ToArray());
-    }
-
     /// <summary>
-    /// Returns once every worker has finished the pass it was in, so none still uses what was unpublished before the
-    /// call (RCU's synchronize: workers never block, so this takes at most one pass or one wake-up).
+    /// Publishes a new view of the slots and flood list (control lock held); returns once no worker can still use the
+    /// old one, so what only the old view reached may then be freed.
     /// </summary>
-    private void WaitForGracePeriod()
+    private void PublishView()
     {
-        if (!_started)
-        {
-            return;
-        }
-
-        Span<long> seen = stackalloc long[Workers.Length];
-        for (int w = 0; w < Workers.Length; w++)
-        {
-            seen[w] = Workers[w].Passes;
-            Workers[w].Wake();
-        }
-
-        for (int w = 0; w < Workers.Length; w++)
-        {
-            var spin = new SpinWait();
-            while (Workers[w].IsRunning && Workers[w].Passes <= seen[w] + 1)
-            {
-                spin.SpinOnce();
-                if (spin.NextSpinWillYield)
-                {
-                    Workers[w].Wake();
-                }
-            }
-        }
+        var view = new DataplaneView(_slots, MacTable, Workers);
+        Volatile.Write(ref _view, view);
+        view.Publish(_started);
     }
 
     /// <summary>Releases frames still queued towards a port nobody transmits to any more, counting them as port-down.</summary>

@@ -14,10 +14,11 @@ namespace FastBridge;
 /// unknown. The entry point for embedding FastBridge.
 /// </summary>
 /// <remarks>
-/// Design: the control side (this class) and the dataplane (<see cref="Worker"/> threads) share three structures:
-/// the <see cref="Switching.MacTable"/> (lock-free), the port slot array and the flood list. The control side changes
-/// the last two by publishing new values and then waiting one grace period (every worker finishes the pass it was in,
-/// RCU style) before it frees anything a worker may still be using, so workers read them without locks.
+/// Design: the control side (this class) hands the dataplane (<see cref="Worker"/> threads) one immutable
+/// <see cref="DataplaneView"/>: the port slots, the flood list, the <see cref="Switching.MacTable"/> (itself lock-free)
+/// and the workers. When ports change it builds a new view and publishes it, which returns only once no worker can
+/// still use the old one (the grace-period rule lives in <see cref="DataplaneView"/>); only then does it free what the
+/// old view reached, so workers read their view without locks.
 /// Thread-safety: every public member may be called from any thread; control operations are serialized by a lock that
 /// the dataplane never takes.
 /// </remarks>
@@ -27,7 +28,7 @@ public sealed partial class Bridge : IDisposable
     private readonly BridgeOptions _options;
     private readonly ILogger _log;
     private readonly PortSlot?[] _slots;
-    private int[] _floodList = [];
+    private DataplaneView _view;
     private Timer? _housekeeping;
     private bool _started;
     private bool _disposed;
@@ -43,8 +44,11 @@ public sealed partial class Bridge : IDisposable
         Workers = new Worker[_options.EffectiveWorkers];
         for (int i = 0; i < Workers.Length; i++)
         {
-            Workers[i] = new Worker(this, i, Pool, _options);
+            Workers[i] = new Worker(i, Pool, _options.BurstSize, _options.IdleSpins, _options.MaxPorts, Workers.Length);
         }
+
+        _view = new DataplaneView(_slots, MacTable, Workers);
+        _view.Publish(workersStarted: false);
 
         Metrics = new BridgeMetrics(this);
     }
@@ -70,7 +74,7 @@ public sealed partial class Bridge : IDisposable
 
     internal PortSlot? SlotOf(Port port) => (uint)port.Id < (uint)_slots.Length ? _slots[port.Id] : null;
 
-    internal int[] FloodList => Volatile.Read(ref _floodList);
+    internal int[] FloodList => Volatile.Read(ref _view).FloodList;
 
     /// <summary>Ports currently in the bridge, in the order of their ids.</summary>
     public IReadOnlyList<Port> Ports

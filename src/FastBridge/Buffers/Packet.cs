@@ -59,7 +59,10 @@ public readonly struct Packet : IEquatable<Packet>
         get => ref _pool!.OffloadOf(_index);
     }
 
-    /// <summary>Address of the buffer, for ports that hand it to a system call.</summary>
+    /// <summary>
+    /// Address of the buffer, for ports that hand it to a system call. Safe to use while the caller holds a reference
+    /// to the frame (the buffer does not move: native slab) and for at most <see cref="Capacity"/> bytes.
+    /// </summary>
     public unsafe byte* Pointer => _pool!.PointerOf(_index);
 
     /// <summary>Adds <paramref name="count"/> references, for a holder that keeps the frame after the call it got it in.</summary>

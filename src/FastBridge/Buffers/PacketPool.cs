@@ -12,13 +12,16 @@ namespace FastBridge.Buffers;
 /// <remarks>
 /// Design: one native slab per class, allocated once and never moved, so buffers can go straight to system calls
 /// (Snabb's packet freelist, VPP's buffer indices). Small buffers (<see cref="SmallBufferSize"/>) hold every frame of
-/// an ordinary MTU; a few large ones (<see cref="LargeBufferSize"/>) hold frames up to 64 KiB (jumbo frames and, later,
-/// GSO super-frames), so the pool does not reserve 64 KiB per frame. Index i below the small count is small, else
+/// an ordinary MTU; a few large ones (<see cref="LargeBufferSize"/>) hold frames up to 64 KiB (jumbo frames and GSO
+/// super-frames), so the pool does not reserve 64 KiB per frame. Index i below the small count is small, else
 /// large. Each buffer has a length, a reference count and its offload metadata
 /// (<see cref="OffloadInfo"/>: pending checksum, GSO super-frame; 10 bytes, reset on rent) in flat arrays; a flood to N ports sets the count to N instead
 /// of copying the frame N times.
 /// Thread-safety: renting and releasing are lock-free (an MPMC free list per class), from any thread. A buffer's
 /// length is written only by its single owner before it is shared.
+/// Safety: the slabs are native memory allocated in the constructor and freed only in Dispose, which the bridge calls
+/// after every worker stopped and every port was disposed; <c>PointerOf</c> and the spans over it are only handed out for
+/// indices the free lists gave out, so no pointer reaches outside a slab or into a freed one.
 /// Performance: no allocation after construction; one CAS to rent, one interlocked decrement and one CAS to release.
 /// </remarks>
 public sealed unsafe class PacketPool : IDisposable
@@ -178,7 +181,7 @@ public sealed unsafe class PacketPool : IDisposable
         int left = Interlocked.Decrement(ref _refCount[index]);
         if (left == 0)
         {
-            // Never full: each list holds at most its own buffers (a double release is caught above as a negative count).
+            // Never full: each list holds at most its own buffers (a double release makes the count negative and fails fast below, never enqueues twice).
             (index < _smallCount ? _freeSmall : _freeLarge).EnqueueNeverFull(index);
         }
         else if (left < 0)

@@ -11,10 +11,11 @@ namespace FastBridge.Control;
 /// <remarks>
 /// Design: the descriptor rides on the first byte of the data it is sent with; the receiver gets a new descriptor
 /// number for the same open file (the sender may close its own right after). .NET's <see cref="Socket"/> cannot
-/// send or receive ancillary data, so both directions call sendmsg/recvmsg on the socket's own descriptor.
+/// send or receive ancillary data, so both directions call sendmsg/recvmsg on the socket's own descriptor (the pointer
+/// work is in <see cref="ScmRights"/>; this type keeps the socket's handle alive across the call and retries).
 /// Thread-safety: one sender and one receiver per socket at a time, as for any stream.
 /// </remarks>
-public static unsafe class UnixFdPassing
+public static class UnixFdPassing
 {
     /// <summary>Most descriptors taken from one recvmsg; more are closed by the kernel (MSG_CTRUNC) or by us.</summary>
     internal const int MaxFdsPerRead = 4;
@@ -33,54 +34,34 @@ public static unsafe class UnixFdPassing
             throw new ArgumentException("a descriptor needs at least one byte of data to travel with", nameof(data));
         }
 
-        int space = CmsgHdr.Space(sizeof(int));
-        byte* control = stackalloc byte[space];
-        new Span<byte>(control, space).Clear();
-        var header = (CmsgHdr*)control;
-        header->Length = (nuint)CmsgHdr.Len(sizeof(int));
-        header->Level = Libc.SOL_SOCKET;
-        header->Type = Libc.SCM_RIGHTS;
-        *(int*)(control + CmsgHdr.Align(sizeof(CmsgHdr))) = fd;
-
         bool added = false;
         try
         {
             socket.SafeHandle.DangerousAddRef(ref added);
             int handle = (int)socket.SafeHandle.DangerousGetHandle();
-            fixed (byte* bytes = data)
+            int sent = 0;
+            while (sent < data.Length)
             {
-                int sent = 0;
-                while (sent < data.Length)
+                // The descriptor travels with the first byte only.
+                nint result = ScmRights.Send(handle, data[sent..], sent == 0 ? fd : -1, out int errno);
+                if (result < 0)
                 {
-                    var iov = new IoVec { Base = bytes + sent, Length = (nuint)(data.Length - sent) };
-                    var message = new MsgHdr { Iov = &iov, IovLength = 1 };
-                    if (sent == 0)
+                    if (errno == Errno.EINTR)
                     {
-                        message.Control = control;
-                        message.ControlLength = (nuint)space;
+                        continue;
                     }
 
-                    nint result = Libc.SendMsg(handle, &message, Libc.MSG_NOSIGNAL);
-                    if (result < 0)
+                    if (errno == Errno.EAGAIN)
                     {
-                        int errno = Marshal.GetLastPInvokeError();
-                        if (errno == Errno.EINTR)
-                        {
-                            continue;
-                        }
-
-                        if (errno == Errno.EAGAIN)
-                        {
-                            // the runtime puts a socket it did async I/O on into O_NONBLOCK: wait until writable
-                            socket.Poll(-1, SelectMode.SelectWrite);
-                            continue;
-                        }
-
-                        throw new SocketException((int)ToSocketError(errno));
+                        // the runtime puts a socket it did async I/O on into O_NONBLOCK: wait until writable
+                        socket.Poll(-1, SelectMode.SelectWrite);
+                        continue;
                     }
 
-                    sent += (int)result;
+                    throw new SocketException((int)ToSocketError(errno));
                 }
+
+                sent += (int)result;
             }
         }
         finally
@@ -99,31 +80,19 @@ public static unsafe class UnixFdPassing
     /// </summary>
     internal static int Receive(Socket socket, Span<byte> buffer, List<int> fds, out int errno)
     {
-        int space = CmsgHdr.Space(sizeof(int) * MaxFdsPerRead);
-        byte* control = stackalloc byte[space];
         bool added = false;
         try
         {
             socket.SafeHandle.DangerousAddRef(ref added);
             int handle = (int)socket.SafeHandle.DangerousGetHandle();
-            fixed (byte* bytes = buffer)
+            nint result;
+            do
             {
-                var iov = new IoVec { Base = bytes, Length = (nuint)buffer.Length };
-                var message = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)space };
-                nint result;
-                while ((result = Libc.RecvMsg(handle, &message, Libc.MSG_DONTWAIT | Libc.MSG_CMSG_CLOEXEC)) < 0)
-                {
-                    errno = Marshal.GetLastPInvokeError();
-                    if (errno != Errno.EINTR)
-                    {
-                        return -1;
-                    }
-                }
-
-                CollectFds(control, (int)message.ControlLength, fds);
-                errno = 0;
-                return (int)result;
+                result = ScmRights.Receive(handle, buffer, MaxFdsPerRead, fds, out errno);
             }
+            while (result < 0 && errno == Errno.EINTR);
+
+            return (int)result;
         }
         finally
         {
@@ -131,34 +100,6 @@ public static unsafe class UnixFdPassing
             {
                 socket.SafeHandle.DangerousRelease();
             }
-        }
-    }
-
-    /// <summary>Walks the control messages (CMSG_FIRSTHDR / CMSG_NXTHDR) and takes the SCM_RIGHTS descriptors.</summary>
-    private static void CollectFds(byte* control, int length, List<int> fds)
-    {
-        int headerSize = CmsgHdr.Align(sizeof(CmsgHdr));
-        int offset = 0;
-        while (offset + headerSize <= length)
-        {
-            var header = (CmsgHdr*)(control + offset);
-            int messageLength = (int)header->Length;
-            if (messageLength < headerSize || offset + messageLength > length)
-            {
-                break;
-            }
-
-            if (header->Level == Libc.SOL_SOCKET && header->Type == Libc.SCM_RIGHTS)
-            {
-                int count = (messageLength - headerSize) / sizeof(int);
-                var data = (int*)(control + offset + headerSize);
-                for (int i = 0; i < count; i++)
-                {
-                    fds.Add(data[i]);
-                }
-            }
-
-            offset += CmsgHdr.Align(messageLength);
         }
     }
 

@@ -1,6 +1,7 @@
 using FastBridge.Diagnostics;
 using FastBridge.Ports;
 using FastBridge.Rings;
+using FastBridge.Switching;
 
 namespace FastBridge.Dataplane;
 

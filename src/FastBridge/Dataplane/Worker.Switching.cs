@@ -1,150 +1,34 @@
-using System.Runtime.CompilerServices;
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
-using FastBridge.Frames;
-using FastBridge.Switching;
 
 namespace FastBridge.Dataplane;
 
+/// <summary>
+/// The frame path of one burst, stage by stage in the order a frame meets them; each stage lives in its own file.
+/// </summary>
 internal sealed partial class Worker
 {
-    private readonly Packet[] _rx;
-    private readonly FrameInfo[] _infos;
-    private readonly int[] _stage;        // [destination port * burst + k]: packet indices staged for that port
-    private readonly int[] _stageCount;   // per destination port
-    private readonly int[] _touched;      // destination ports with staged frames, in first-touch order
-    private readonly bool[] _wakeWorkers; // workers to wake after handing off this burst
-    private int _touchedCount;
-
-    /// <summary>Receives one burst from <paramref name="ingress"/> and switches it; returns frames received.</summary>
-    private int ReceiveAndSwitch(PortSlot ingress)
-    {
-        int n = ingress.Port.Receive(_pool, _rx.AsSpan(0, _burst));
-        if (n <= 0)
-        {
-            return 0;
-        }
-
-        SwitchBurst(ingress, n);
-        return n;
-    }
-
     /// <summary>
-    /// Switches the burst a benchmark or test put in place of a receive: parse, learn, look up, stage, hand off to
-    /// the output rings; the worker takes over the packets' references. Worker thread only (or a worker not started).
+    /// Switches the burst a benchmark or test put in place of a receive; the worker takes over the packets'
+    /// references. Worker thread only (or a worker not started).
     /// </summary>
     internal void SwitchBurst(PortSlot ingress, ReadOnlySpan<Packet> burst)
     {
         burst.CopyTo(_rx);
-        SwitchBurst(ingress, burst.Length);
+        SwitchBurst(_view!, ingress, burst.Length);
     }
 
     /// <summary>Transmits what is queued for <paramref name="slot"/> (benchmarks and tests on a worker not started).</summary>
     internal int TransmitQueued(PortSlot slot) => Transmit(slot);
 
-    /// <summary>Switches the first <paramref name="n"/> frames of <see cref="_rx"/> received on <paramref name="ingress"/>.</summary>
-    private void SwitchBurst(PortSlot ingress, int n)
+    /// <summary>Switches the first <paramref name="n"/> frames of <see cref="_rx"/>, received on <paramref name="ingress"/>.</summary>
+    private void SwitchBurst(DataplaneView view, PortSlot ingress, int n)
     {
-        FrameParser.ParseBurst(_rx.AsSpan(0, n), _infos.AsSpan(0, n));
-
-        Bridge bridge = _bridge;
-        MacTable table = bridge.MacTable;
-        PortSlot?[] slots = bridge.Slots;
-        int[] flood = bridge.FloodList;
-        int inId = ingress.Id;
-        int floodTargets = flood.Length - (Array.IndexOf(flood, inId) >= 0 ? 1 : 0);
         CounterBlock c = ingress.Counters[Id];
-        StormControl? storm = ingress.Storm;
-        storm?.Refill();
-        long rxBytes = 0;
-
-        for (int i = 0; i < n; i++)
-        {
-            Packet packet = _rx[i];
-            ref FrameInfo frame = ref _infos[i];
-            rxBytes += packet.Length;
-
-            if (frame.Drop != DropReason.None)
-            {
-                c.Drop(frame.Drop);
-                packet.Release();
-                continue;
-            }
-
-            switch (table.Learn(frame.Source, frame.VlanId, inId))
-            {
-                case LearnResult.Learned:
-                    c[Counter.Learned]++;
-                    break;
-                case LearnResult.Moved:
-                    c[Counter.Moved]++;
-                    break;
-                case LearnResult.TableFull:
-                    c[Counter.TableFull]++;
-                    break;
-                case LearnResult.LearnedEvicting:
-                    c[Counter.Learned]++;
-                    c[Counter.Evicted]++;
-                    break;
-                case LearnResult.PortLimit:
-                    c[Counter.PortLimit]++;
-                    break;
-                case LearnResult.MovedFlapping:
-                    c[Counter.Moved]++;
-                    c[Counter.Flaps]++;
-                    break;
-            }
-
-            if (frame.Class == FrameClass.Unicast)
-            {
-                int dst = table.Lookup(frame.Destination, frame.VlanId);
-                if (dst == inId)
-                {
-                    c.Drop(DropReason.SamePort);
-                    packet.Release();
-                    continue;
-                }
-
-                if ((uint)dst < (uint)slots.Length && Volatile.Read(ref slots[dst]) is { Forwarding: true })
-                {
-                    Stage(dst, packet.Index);
-                    c[Counter.Forwarded]++;
-                    continue;
-                }
-            }
-
-            if (floodTargets == 0)
-            {
-                c.Drop(DropReason.NoOutput);
-                packet.Release();
-                continue;
-            }
-
-            if (storm is not null && !storm.TryFlood(frame.Class))
-            {
-                c.Drop(DropReason.StormLimit);
-                packet.Release();
-                continue;
-            }
-
-            if (floodTargets > 1)
-            {
-                packet.AddRef(floodTargets - 1);
-            }
-
-            for (int f = 0; f < flood.Length; f++)
-            {
-                if (flood[f] != inId)
-                {
-                    Stage(flood[f], packet.Index);
-                }
-            }
-
-            c[Counter.Forwarded]++;
-            c[Counter.Flooded]++;
-        }
-
-        HandOff(slots);
+        long rxBytes = Parse(n);                      // 1. receive + parse (Worker.Receive.cs)
+        Classify(view, ingress.Id, n, c);             // 2. learn (Worker.Learn.cs), 3. decide (Worker.Decide.cs)
+        Act(view, ingress, n, c);                     // 4. flood policy (Worker.Flood.cs), 5. egress (Worker.Egress.cs)
+        HandOff(view);
 
         // Received frames are counted last: a reader that sees them counted also sees every copy they produced
         // counted as offered to its output port (stores are not reordered with stores on x64; the volatile writes
@@ -153,65 +37,48 @@ internal sealed partial class Worker
         Volatile.Write(ref c[Counter.RxFrames], c[Counter.RxFrames] + n);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Stage(int port, int packetIndex)
+    /// <summary>Learns each frame's source and decides where it goes, for the whole burst before any frame moves.</summary>
+    private void Classify(DataplaneView view, int inId, int n, CounterBlock c)
     {
-        int count = _stageCount[port];
-        if (count == 0)
+        Switching.MacTable table = view.Table;
+        PortSlot?[] slots = view.Slots;
+        Span<int> verdicts = _verdicts.AsSpan(0, n);
+        for (int i = 0; i < verdicts.Length; i++)
         {
-            _touched[_touchedCount++] = port;
-        }
-
-        _stage[(port * _burst) + count] = packetIndex;
-        _stageCount[port] = count + 1;
-    }
-
-    /// <summary>Moves each destination's staged frames into its ring with one call; counts what does not fit.</summary>
-    private void HandOff(PortSlot?[] slots)
-    {
-        bool wakeAny = false;
-        for (int t = 0; t < _touchedCount; t++)
-        {
-            int port = _touched[t];
-            int count = _stageCount[port];
-            _stageCount[port] = 0;
-            ReadOnlySpan<int> staged = _stage.AsSpan(port * _burst, count);
-            PortSlot slot = slots[port]!;
-            CounterBlock c = slot.Counters[Id];
-            c[Counter.TxOffered] += count;
-            if (slot.Port.ConcurrentTransmit)
+            ref Frames.FrameInfo frame = ref _infos[i];
+            if (frame.Drop != DropReason.None)
             {
-                TransmitNow(slot, staged, c);
+                verdicts[i] = Verdict.Drop(frame.Drop);
                 continue;
             }
 
-            int queued = slot.Inbound[Id].TryEnqueueMany(staged);
-            for (int k = queued; k < count; k++)
-            {
-                c.Drop(DropReason.RingFull);
-                _pool.Release(staged[k]);
-            }
-
-            if (queued > 0 && slot.Owner != Id)
-            {
-                _wakeWorkers[slot.Owner] = true;
-                wakeAny = true;
-            }
+            Learn(table, ref frame, inId, c);
+            verdicts[i] = Decide(table, slots, ref frame, inId);
         }
+    }
 
-        _touchedCount = 0;
-        if (wakeAny)
+    /// <summary>Carries out each frame's verdict: counts and releases a drop, stages a unicast, floods a flood.</summary>
+    private void Act(DataplaneView view, PortSlot ingress, int n, CounterBlock c)
+    {
+        FloodPlan plan = PlanFloods(view, ingress);
+        ReadOnlySpan<int> verdicts = _verdicts.AsSpan(0, n);
+        for (int i = 0; i < verdicts.Length; i++)
         {
-            // Pairs with the fence between "sleeping = 1" and the last pass in Run (Dekker handshake).
-            Interlocked.MemoryBarrier();
-            Worker[] workers = _bridge.Workers;
-            for (int w = 0; w < _wakeWorkers.Length; w++)
+            int verdict = verdicts[i];
+            Packet packet = _rx[i];
+            if (verdict >= 0)
             {
-                if (_wakeWorkers[w])
-                {
-                    _wakeWorkers[w] = false;
-                    workers[w].WakeIfSleeping();
-                }
+                Stage(verdict, packet);
+                c[Counter.Forwarded]++;
+            }
+            else if (verdict == Verdict.Flood)
+            {
+                Flood(in plan, packet, _infos[i].Class, c);
+            }
+            else
+            {
+                c.Drop(Verdict.ReasonOf(verdict));
+                packet.Release();
             }
         }
     }

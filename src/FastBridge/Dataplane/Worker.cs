@@ -11,23 +11,29 @@ namespace FastBridge.Dataplane;
 /// any worker switched towards them.
 /// </summary>
 /// <remarks>
-/// Design: run to completion per burst, in the shape Snabb and netmap VALE use: read a burst from one port, parse and
-/// classify it all, learn sources, look up destinations, stage each frame per destination, then hand each staged group
-/// to that destination's ring with one call. A port is owned by exactly one worker, which alone calls its Receive and
-/// Transmit, so ports need no locks and each (worker, port) ring has one producer and one consumer.
-/// Waiting: after <see cref="BridgeOptions.IdleSpins"/> empty passes the worker announces it is going to sleep, makes
-/// one more pass (so a frame queued before the announcement is not missed), then blocks in epoll on its ports' fds and
-/// its own eventfd. A producer that queued frames for a sleeping worker signals the eventfd (a Dekker handshake with a
-/// full fence on both sides; one syscall per burst at most, none while the worker is awake).
-/// Thread-safety: everything here but <see cref="Wake"/>, <see cref="Post"/> and the counters' readers runs on the
-/// worker thread. Port membership changes arrive as commands, applied between passes.
+/// Design: run to completion per burst, in the shape Snabb and netmap VALE use. A frame meets five stages, one file
+/// each, in this order (<c>Worker.Switching.cs</c> strings them together): receive and parse
+/// (<c>Worker.Receive.cs</c>), learn the source (<c>Worker.Learn.cs</c>), decide — one port, flood, or drop with a
+/// reason (<c>Worker.Decide.cs</c>) — for the whole burst first, then act: the flood and storm policy
+/// (<c>Worker.Flood.cs</c>) and egress: staging per destination, the ring hand-off or direct transmit, and offload
+/// finishing (<c>Worker.Egress.cs</c>). What the stages read (slots, flood list, MAC table, workers) comes from one
+/// immutable <see cref="DataplaneView"/>, loaded once per pass; the worker never reaches into the bridge.
+/// Ownership: a port is owned by exactly one worker, which alone calls its Receive and drains the rings towards it.
+/// Transmit is called by the owner only, unless the port allows <c>ConcurrentTransmit</c> (TAP ports do): then the
+/// worker that switched a frame transmits it itself, so such a port's Transmit runs on any worker, possibly on several
+/// at once. Each (worker, port) ring has one producer and one consumer.
+/// Waiting: after a configured number of empty passes (<c>BridgeOptions.IdleSpins</c>) the worker announces it is
+/// going to sleep, makes one more pass (so a frame queued before the announcement is not missed), then blocks in epoll
+/// on its ports' fds and its own eventfd. A producer that queued frames for a sleeping worker signals the eventfd (a
+/// Dekker handshake with a full fence on both sides; one syscall per burst at most, none while the worker is awake).
+/// Thread-safety: everything here but <see cref="Wake"/>, <see cref="Post"/>, <see cref="UseView"/> and the counters'
+/// readers runs on the worker thread. Port membership changes arrive as commands, applied between passes.
 /// Performance: no allocation, lock, exception or log per frame; counters are per worker (<see cref="CounterBlock"/>).
 /// </remarks>
 internal sealed partial class Worker : IDisposable
 {
     private const int WaitTimeoutMs = 200;
 
-    private readonly Bridge _bridge;
     private readonly PacketPool _pool;
     private readonly int _burst;
     private readonly int _idleSpins;
@@ -36,6 +42,7 @@ internal sealed partial class Worker : IDisposable
     private readonly ConcurrentQueue<WorkerCommand> _commands = new();
     private readonly Thread _thread;
 
+    private DataplaneView? _view;
     private PortSlot[] _owned = [];
     private bool[] _polled = [];
 
@@ -45,22 +52,28 @@ internal sealed partial class Worker : IDisposable
     private long _passes;
     private volatile bool _stop;
 
-    public Worker(Bridge bridge, int id, PacketPool pool, BridgeOptions options)
+    /// <param name="id">This worker's index in <see cref="DataplaneView.Workers"/>.</param>
+    /// <param name="pool">The frame buffers every port receives into.</param>
+    /// <param name="burst">Frames received, staged or transmitted per call.</param>
+    /// <param name="idleSpins">Empty passes before the worker sleeps.</param>
+    /// <param name="maxPorts">Highest port id + 1.</param>
+    /// <param name="workers">Number of workers of the bridge.</param>
+    public Worker(int id, PacketPool pool, int burst, int idleSpins, int maxPorts, int workers)
     {
-        _bridge = bridge;
         _pool = pool;
         Id = id;
-        _burst = options.BurstSize;
-        _idleSpins = options.IdleSpins;
+        _burst = burst;
+        _idleSpins = idleSpins;
         _epoll = new Epoll(64);
         _wakeFd = new EventFd();
         _epoll.Add(_wakeFd.Fd, -1);
         _rx = new Packet[_burst];
         _infos = new FrameInfo[_burst];
-        _stage = new int[options.MaxPorts * _burst];
-        _stageCount = new int[options.MaxPorts];
-        _touched = new int[options.MaxPorts];
-        _wakeWorkers = new bool[options.EffectiveWorkers];
+        _verdicts = new int[_burst];
+        _stage = new Packet[maxPorts * _burst];
+        _stageCount = new int[maxPorts];
+        _touched = new int[maxPorts];
+        _wakeWorkers = new bool[workers];
         _txIndex = new int[_burst];
         _txPackets = new Packet[_burst];
         _txOutcome = new DropReason[_burst];
@@ -82,6 +95,9 @@ internal sealed partial class Worker : IDisposable
     public long Passes => Volatile.Read(ref _passes);
 
     public void Start() => _thread.Start();
+
+    /// <summary>Makes <paramref name="view"/> the one the next pass reads; only <see cref="DataplaneView.Publish"/> calls it.</summary>
+    internal void UseView(DataplaneView view) => Volatile.Write(ref _view, view);
 
     public void RequestStop()
     {
@@ -170,6 +186,12 @@ internal sealed partial class Worker : IDisposable
     private int Pass()
     {
         int moved = 0;
+        DataplaneView? view = Volatile.Read(ref _view); // held for this pass only: see the grace-period rule
+        if (view is null)
+        {
+            return 0;
+        }
+
         PortSlot[] owned = _owned;
         for (int i = 0; i < owned.Length; i++)
         {
@@ -180,7 +202,7 @@ internal sealed partial class Worker : IDisposable
                 continue;
             }
 
-            moved += ReceiveAndSwitch(slot);
+            moved += ReceiveAndSwitch(view, slot);
         }
 
         for (int i = 0; i < owned.Length; i++)

@@ -40,6 +40,10 @@ public enum DropReason : byte
     [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP made no sense for the frame")]
     BadOffload,
 
+    // A vhost-user guest's transmit chain: a loop, an address outside its memory, a bad index or indirect table.
+    [Drop("bad-descriptor", DropDirection.Ingress, "A guest's (vhost-user) transmit descriptor chain was malformed: outside its memory, a loop, a bad index")]
+    BadDescriptor,
+
     // ---- egress: one copy towards one output port ----
 
     [Drop("ring-full", DropDirection.Egress, "The output port's ring was full: the port is slower than its offered load")]
@@ -50,6 +54,15 @@ public enum DropReason : byte
 
     [Drop("tx-error", DropDirection.Egress, "The output port's device refused the frame for another reason")]
     TxError,
+
+    [Drop("no-guest-buffer", DropDirection.Egress, "The guest (vhost-user) had posted no receive buffer: its receive ring was empty")]
+    NoGuestBuffer,
+
+    [Drop("ring-not-ready", DropDirection.Egress, "The vhost-user port has no frontend connected, or its rings are not started")]
+    RingNotReady,
+
+    [Drop("bad-guest-buffer", DropDirection.Egress, "The guest's (vhost-user) receive buffer was malformed or too small for the frame")]
+    BadGuestBuffer,
 
     // The segments of a super-frame, or a copy of a flooded frame whose checksum was pending.
     [Drop("no-tx-buffer", DropDirection.Egress, "The output port takes no offloads and the pool had no buffer to finish the frame into")]

@@ -12,6 +12,8 @@ namespace FastBridge.Interop;
 /// slot numbers), so a ready event maps to a port with an array index, no dictionary.
 /// Thread-safety: <see cref="Wait"/> and the readers of its results belong to the one worker thread; epoll itself allows
 /// <see cref="Add"/>/<see cref="Remove"/> from other threads while a wait is in progress.
+/// Safety: the event array holds exactly the capacity given to epoll_wait, indexes into it are checked against the
+/// count the last wait returned, and it is freed only in Dispose, after the owning worker stopped.
 /// Performance: the event array is native memory allocated once; <see cref="Wait"/> is one epoll_wait with no
 /// allocation and no marshalling.
 /// </remarks>
@@ -28,7 +30,7 @@ internal sealed unsafe class Epoll : IDisposable
         int fd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
         if (fd < 0)
         {
-            ThrowHelper.ThrowIOException("epoll_create1", Marshal.GetLastPInvokeError());
+            Errno.ThrowIOException("epoll_create1", Marshal.GetLastPInvokeError());
         }
 
         _fd = new FileDescriptor(fd, ownsHandle: true);
@@ -65,7 +67,7 @@ internal sealed unsafe class Epoll : IDisposable
             return false;
         }
 
-        ThrowHelper.ThrowIOException("epoll_ctl(EPOLL_CTL_DEL)", errno);
+        Errno.ThrowIOException("epoll_ctl(EPOLL_CTL_DEL)", errno);
         return false;
     }
 
@@ -79,7 +81,7 @@ internal sealed unsafe class Epoll : IDisposable
         int count = Syscall.EpollWait(_fd.Value, _events, _capacity, timeoutMs, out int errno);
         if (count < 0)
         {
-            ThrowHelper.ThrowIOException("epoll_wait", errno);
+            Errno.ThrowIOException("epoll_wait", errno);
         }
 
         return count;
@@ -119,7 +121,7 @@ internal sealed unsafe class Epoll : IDisposable
         Unsafe.WriteUnaligned(evnt + EpollEventLayout.DataOffset, (ulong)(uint)token);
         if (Libc.EpollCtl(_fd.Value, op, fd, evnt) != 0)
         {
-            ThrowHelper.ThrowIOException(op == Libc.EPOLL_CTL_ADD ? "epoll_ctl(EPOLL_CTL_ADD)" : "epoll_ctl(EPOLL_CTL_MOD)", Marshal.GetLastPInvokeError());
+            Errno.ThrowIOException(op == Libc.EPOLL_CTL_ADD ? "epoll_ctl(EPOLL_CTL_ADD)" : "epoll_ctl(EPOLL_CTL_MOD)", Marshal.GetLastPInvokeError());
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 
 namespace FastBridge.Interop;
@@ -33,4 +34,9 @@ internal static class Errno
 
     /// <summary>strerror text plus the symbolic number, for control-plane messages (allocates).</summary>
     public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+
+    /// <summary>A system call failed where no caller can recover (a bug or a broken descriptor), off the frame path.</summary>
+    [DoesNotReturn]
+    public static void ThrowIOException(string operation, int errno) =>
+        throw new IOException($"{operation} failed: {Describe(errno)}");
 }

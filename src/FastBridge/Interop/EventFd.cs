@@ -10,6 +10,7 @@ namespace FastBridge.Interop;
 /// Design: the worker puts <see cref="Fd"/> into its <see cref="Epoll"/> set; ports without a poll fd and the control
 /// plane ring it. Signals coalesce: many signals before a drain wake the worker once.
 /// Thread-safety: <see cref="Signal"/> from any number of threads; <see cref="Drain"/> from the owner.
+/// Safety: the only pointers are to an 8-byte local for the duration of one read or write.
 /// Performance: one 8-byte write or read, no allocation. A signal that finds the counter saturated (EAGAIN) is already
 /// pending, so it is dropped.
 /// </remarks>
@@ -22,7 +23,7 @@ internal sealed unsafe class EventFd : IDisposable
         int fd = Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
         if (fd < 0)
         {
-            ThrowHelper.ThrowIOException("eventfd", Marshal.GetLastPInvokeError());
+            Errno.ThrowIOException("eventfd", Marshal.GetLastPInvokeError());
         }
 
         _fd = new FileDescriptor(fd, ownsHandle: true);

@@ -7,6 +7,7 @@ namespace FastBridge.Interop;
 /// struct ifreq (linux/if.h): a 16-byte interface name and a 24-byte union, 40 bytes on 64-bit Linux. Only the union
 /// members FastBridge uses are declared; they all start at offset 16.
 /// </summary>
+/// <remarks>Safety: the name is a fixed 16-byte buffer written with a length check (at most 15 bytes and a NUL).</remarks>
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 internal unsafe struct IfReq
 {

@@ -35,6 +35,7 @@ internal static unsafe partial class Libc
 }
 
 /// <summary>struct msghdr (64-bit Linux: the int fields are padded to 8 bytes by sequential layout).</summary>
+/// <remarks>Safety: built on the stack for one sendmsg/recvmsg; its pointers reach only memory pinned for that call.</remarks>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct MsgHdr
 {

@@ -9,6 +9,8 @@ namespace FastBridge.Interop;
 /// Linux only (x86-64 and arm64: the constants are the generic ones of those ABIs). The runtime maps the library name
 /// "libc" to the C library itself (libc.so.6 on glibc), so no versioned name is needed.
 /// All imports are source-generated (<c>LibraryImport</c>) with blittable arguments: a call allocates nothing.
+/// Safety: the imports taking pointers are declared <c>unsafe</c> in their family files; each caller keeps the memory a
+/// pointer reaches pinned or native, and at least the length it passes, until the call returns.
 /// </remarks>
 internal static partial class Libc
 {

@@ -10,7 +10,8 @@ namespace FastBridge.Interop;
 /// </summary>
 /// <remarks>
 /// Thread-safety: errno is per thread, and the generated stubs capture it right after the call, so these are safe
-/// from any thread. Performance: no allocation; errno is only read when the call failed.
+/// from any thread. Safety: each wrapper passes its pointer arguments straight to the kernel; the callers own the
+/// memory (pinned or native) for the duration of the call and give lengths that fit it. Performance: no allocation; errno is only read when the call failed.
 /// </remarks>
 internal static unsafe class Syscall
 {

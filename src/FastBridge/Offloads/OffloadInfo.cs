@@ -41,10 +41,10 @@ public enum GsoType : byte
 /// with IFF_VNET_HDR puts in front of each frame.
 /// </summary>
 /// <remarks>
-/// Design: one flat array of these in the <see cref="Buffers.PacketPool"/>, indexed like the lengths, reset to all-zero
+/// Design: one flat array of these in the packet pool (<c>Buffers.PacketPool</c>), indexed like the lengths, reset to all-zero
 /// (<see cref="IsNone"/>) when a buffer is rented. A port that reads frames with a virtio-net header fills it; a port that
-/// <see cref="Ports.Port.AcceptsOffloads"/> passes it on; for any other port the worker finishes the frame first
-/// (<see cref="OffloadFinisher"/>). <see cref="HeaderLength"/> is only a hint (the kernel fills it with the linear part
+/// accepts offloads (<c>Port.AcceptsOffloads</c>) passes it on; for any other port the worker finishes the frame first
+/// (<c>Dataplane.OffloadFinisher</c>). <see cref="HeaderLength"/> is only a hint (the kernel fills it with the linear part
 /// of its buffer): segmentation computes the header length from the TCP header itself.
 /// </remarks>
 [StructLayout(LayoutKind.Sequential)]
@@ -87,7 +87,7 @@ public struct OffloadInfo
     /// <summary>
     /// True when this metadata makes sense for <paramref name="frame"/> (the check a TAP applies to what it reads): only
     /// known flags, a pending checksum inside the frame, a super-frame's headers matching its type. A port of your own
-    /// that fills <see cref="Buffers.Packet.Offload"/> on receive should drop what fails it.
+    /// that fills <c>Packet.Offload</c> on receive should drop what fails it.
     /// </summary>
     public readonly bool IsValidFor(ReadOnlySpan<byte> frame) => GsoLayout.IsValid(this, frame);
 

@@ -8,8 +8,11 @@ namespace FastBridge.Ports;
 /// <see cref="Transmit"/>. Subclass it for a new kind of port (TAP, in-memory, or one of an embedding program).
 /// </summary>
 /// <remarks>
-/// Design: the engine alone drives a port, always from the one worker thread that owns it, in bursts: a port never
-/// sees two of its methods run at once, so implementations need no locks. Frames live in the engine's
+/// Design: the engine alone drives a port, in bursts. <see cref="Receive"/> is called only by the one worker thread that
+/// owns the port, never concurrently with itself. <see cref="Transmit"/> is called by the owner too, unless the port
+/// says <see cref="ConcurrentTransmit"/>: then any worker that switched frames towards it transmits them itself, so
+/// Transmit may run on several threads at once and concurrently with Receive (TAP ports do this). A port without
+/// ConcurrentTransmit never sees two of its methods run at once and needs no locks. Frames live in the engine's
 /// <see cref="PacketPool"/>; a port fills rented buffers on receive and reads them on transmit, so the interface forces
 /// no copy and no allocation (OVS's netdev_class rxq_recv / send in batches, the same shape).
 /// A port waits for input either through a file descriptor (<see cref="PollFd"/>, put into the worker's epoll set) or,
@@ -19,6 +22,7 @@ namespace FastBridge.Ports;
 /// </remarks>
 public abstract class Port : IDisposable
 {
+    private readonly Lock _stateChange = new();
     private volatile PortState _state;
     private volatile string? _stateReason;
     private volatile Action? _wake;
@@ -43,7 +47,7 @@ public abstract class Port : IDisposable
 
     internal int StateVersion => Volatile.Read(ref _stateVersion);
 
-    /// <summary>Frames the port itself received and discarded (e.g. oversize), by reason; written by the owning worker.</summary>
+    /// <summary>Frames the port itself received and discarded (e.g. oversize), by reason; written by the owning worker (Receive runs on it only).</summary>
     internal long[] ReceiveDrops { get; } = new long[DropReasons.Count];
 
     /// <summary>
@@ -67,6 +71,12 @@ public abstract class Port : IDisposable
     /// <see cref="RequestPoll"/> instead.
     /// </summary>
     protected internal virtual int PollFd => -1;
+
+    /// <summary>
+    /// True when the MACs learned on the port are forgotten as soon as it goes down (<see cref="PortState.LinkDown"/>),
+    /// not only when it is gone: a port whose peer can leave and come back as another machine (a vhost-user VM).
+    /// </summary>
+    protected internal virtual bool ForgetsStationsWhenDown => false;
 
     /// <summary>
     /// True when <see cref="Transmit"/> may run on several threads at once, each call independent of the others (TAP
@@ -104,17 +114,38 @@ public abstract class Port : IDisposable
     /// <summary>Tells the owning worker that frames are waiting (for ports without a <see cref="PollFd"/>).</summary>
     protected void RequestPoll() => _wake?.Invoke();
 
-    /// <summary>Records a state change; cheap and allocation-free when the state does not change.</summary>
+    /// <summary>
+    /// Records a state change; lock-free and allocation-free when the state does not change (every call but the rare
+    /// one at a fault or a recovery). Gone is final.
+    /// </summary>
+    /// <remarks>
+    /// Thread-safety: called from the receiving worker, from any transmitting worker (<see cref="ConcurrentTransmit"/>)
+    /// and from Dispose, possibly at once. A change is check-then-write of three fields, so changes are serialized by a
+    /// lock private to the port, taken only when the state really changes: two racing changes cannot undo Gone or leave
+    /// the reason of one with the state of the other. Writes go reason, state, version; a reader that reads version,
+    /// then state, then reason (the housekeeper) sees at least the change that version counts, and a later change bumps
+    /// the version again, so it is logged on the next look.
+    /// </remarks>
     protected void SetState(PortState state, string? reason)
     {
-        if (_state == state || _state == PortState.Gone)
+        PortState current = _state;
+        if (current == state || current == PortState.Gone)
         {
             return;
         }
 
-        _stateReason = reason;
-        _state = state;
-        Interlocked.Increment(ref _stateVersion);
+        lock (_stateChange)
+        {
+            current = _state;
+            if (current == state || current == PortState.Gone)
+            {
+                return;
+            }
+
+            _stateReason = reason;
+            _state = state;
+            Interlocked.Increment(ref _stateVersion);
+        }
     }
 
     public override string ToString() => $"{Name} ({_state})";

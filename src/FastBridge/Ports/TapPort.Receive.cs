@@ -95,7 +95,7 @@ public sealed unsafe partial class TapPort
 
             // A frame longer than both pieces would come back truncated to their size (tun copies what fits, returns
             // the copied length and discards the rest), which is over the limit too. A TAP without a virtio-net header
-            // never carries more than 65535 bytes (its MTU stops at 65521), so this guards later vnet/GSO paths.
+            // never carries more than 65535 bytes (its MTU stops at 65521); with a header, GSO super-frames come near the limit.
             if (length > PacketPool.MaxFrameLength)
             {
                 head.Release();

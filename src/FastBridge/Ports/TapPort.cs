@@ -21,7 +21,7 @@ namespace FastBridge.Ports;
 /// (<see cref="RxNoLargeBuffer"/>), as is a frame longer than <see cref="PacketPool.MaxFrameLength"/>
 /// (<see cref="RxOversize"/>). When the pool has no small buffer the port stops reading: the frames wait in the kernel
 /// queue, and when that fills the kernel drops and counts them (tx_dropped of the interface).
-/// <see cref="Transmit"/> is one write() per frame; the loop is the place for a writev- or io_uring-batched path later.
+/// <see cref="Transmit"/> is one write() per frame (a TAP fd takes one frame per write; batching would need io_uring).
 /// </para>
 /// <para>
 /// Offloads: a port opened with <see cref="TapPortOptions.Offloads"/> (or an adopted fd with IFF_VNET_HDR) has a
@@ -45,9 +45,16 @@ namespace FastBridge.Ports;
 /// fd, in whichever namespace its kernel side is by then; a device it attached to, or adopted, is left alone.
 /// </para>
 /// <para>
-/// Thread-safety: as every <see cref="Port"/>, driven by one worker thread; <see cref="Receive"/> and
-/// <see cref="Transmit"/> are never called concurrently, and the owner stops driving the port before disposing it.
-/// The counters are written by that thread only and may be read from any thread.
+/// Thread-safety: <see cref="Receive"/> runs on the owning worker only. <see cref="Transmit"/> runs on any worker, possibly
+/// several at once and alongside Receive (<see cref="ConcurrentTransmit"/>): each write() is its own system call and
+/// the transmit path keeps no state between calls but the port state (<see cref="Port"/>'s SetState is safe from any
+/// thread). The receive counters are written by the owner only; all counters may be read from any thread. The bridge
+/// stops every worker from reaching the port (a grace period) before disposing it.
+/// </para>
+/// <para>
+/// Safety (the unsafe code here): the scratch and header buffers are pinned arrays (POH) held by the port for its
+/// lifetime, so their cached addresses stay valid; frame pointers come from <see cref="Packet.Pointer"/> of frames the
+/// port holds during the call, with lengths at most the buffer's capacity.
 /// </para>
 /// <para>
 /// Performance: no allocation, no exception and no logging on the frame path; errno goes through

@@ -3,42 +3,12 @@ namespace FastBridge.Tests.Architecture;
 /// <summary>The namespaces of src/FastBridge form no cycle: each layer can be read, and changed, without the ones above it.</summary>
 public sealed class NamespaceCycleTests
 {
-    /// <summary>
-    /// Known cycles being removed: for each, the one dependency that closes it and is going away (issue 8). The test
-    /// ignores exactly these edges; any other cycle fails it. When that work has merged, this list is emptied and
-    /// stays empty. (Namespace names are abbreviated: "FastBridge" is the root namespace, where <c>Bridge</c> lives.)
-    /// </summary>
-    private static readonly (string From, string To)[] s_knownCyclesBeingRemoved =
-    [
-        // Dataplane <-> Bridge: workers call back into Bridge (MacTable, Slots, FloodList); they get a view instead.
-        ("FastBridge.Dataplane", "FastBridge"),
-
-        // Diagnostics <-> Bridge: BridgeMetrics reads the Bridge; counters get one schema that Bridge feeds.
-        ("FastBridge.Diagnostics", "FastBridge"),
-
-        // Buffers <-> Offloads: Packet carries an OffloadInfo, and the offload code rents from PacketPool.
-        ("FastBridge.Buffers", "FastBridge.Offloads"),
-
-        // Ports <-> Offloads: OffloadFinisher takes a Port; TAP ports fill OffloadInfo.
-        ("FastBridge.Offloads", "FastBridge.Ports"),
-
-        // Ports <-> Diagnostics: PortCounters uses PortState; ports count drops by DropReason (core vocabulary).
-        ("FastBridge.Diagnostics", "FastBridge.Ports"),
-
-        // Not named in the issue, found by this test: ThrowHelper lives in the root namespace (next to Bridge, which
-        // uses every layer), and Buffers, Interop and Switching throw through it; ThrowHelper itself uses Interop's
-        // Errno. Moving ThrowHelper below the layers that use it removes these three.
-        ("FastBridge.Buffers", "FastBridge"),
-        ("FastBridge.Interop", "FastBridge"),
-        ("FastBridge.Switching", "FastBridge"),
-    ];
-
     [Fact]
     public void Namespaces_of_the_engine_depend_on_each_other_without_cycles()
     {
         var edges = NamespaceGraph.Build(SourceDirectory());
         Assert.True(edges.Count > 10, $"the graph looks empty ({edges.Count} edges): did the sources bind?");
-        var cycles = ElementaryCycles(edges.Keys.Where(e => !s_knownCyclesBeingRemoved.Contains(e)));
+        var cycles = ElementaryCycles(edges.Keys);
         Assert.True(cycles.Count == 0,
             $"namespace cycles: {cycles.Count}\n" + string.Join("\n", cycles.Select(c => Describe(c) + "\n" + Evidence(c, edges))));
     }

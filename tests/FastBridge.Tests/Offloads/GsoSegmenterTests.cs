@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using FastBridge.Buffers;
+using FastBridge.Dataplane;
 using FastBridge.Offloads;
 using FastBridge.Tests.Infrastructure;
 

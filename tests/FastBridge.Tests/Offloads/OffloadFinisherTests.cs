@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FastBridge.Buffers;
+using FastBridge.Dataplane;
 using FastBridge.Diagnostics;
 using FastBridge.Offloads;
 using FastBridge.Ports;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using FastBridge.Frames;
 
-namespace FastBridge.Dataplane;
+namespace FastBridge.Switching;
 
 /// <summary>
 /// Per-port token buckets for the three kinds of flood — broadcast, multicast, unknown unicast — so that a loop or a
@@ -11,7 +11,8 @@ namespace FastBridge.Dataplane;
 /// <remarks>
 /// Design: each bucket holds at most a tenth of a second of the limit (a short burst passes, a sustained storm does
 /// not) and is refilled once per received burst from one timestamp read, not per frame.
-/// Thread-safety: used only by the worker that owns the ingress port; plain fields.
+/// Thread-safety: used only by the worker that owns the ingress port (the only one that receives from it); plain
+/// fields.
 /// </remarks>
 internal sealed class StormControl
 {

@@ -1,8 +1,9 @@
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
+using FastBridge.Offloads;
 using FastBridge.Ports;
 
-namespace FastBridge.Offloads;
+namespace FastBridge.Dataplane;
 
 /// <summary>
 /// Transmits a burst to a port that does not accept offloads (<see cref="Port.AcceptsOffloads"/> false): frames with a

@@ -1,8 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace FastBridge;
+namespace FastBridge.Core;
 
 /// <summary>Throws and fails off the hot path, so callers stay small enough to inline.</summary>
+/// <remarks>
+/// Design: in <c>FastBridge.Core</c>, which depends on nothing else of FastBridge, so every layer can use it without a
+/// namespace cycle (a global using in <c>GlobalUsings.cs</c> makes it visible everywhere). Errors of system calls are
+/// thrown by <c>Interop.Errno.ThrowIOException</c>, next to the errno descriptions they use.
+/// </remarks>
 internal static class ThrowHelper
 {
     [DoesNotReturn]
@@ -11,11 +16,6 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     public static void ThrowIndexOutOfRange() => throw new IndexOutOfRangeException();
-
-    /// <summary>A system call failed where no caller can recover (a bug or a broken descriptor), off the frame path.</summary>
-    [DoesNotReturn]
-    public static void ThrowIOException(string operation, int errno) =>
-        throw new IOException($"{operation} failed: {Interop.Errno.Describe(errno)}");
 
     [DoesNotReturn]
     public static void ThrowPortOutOfRange(int port) =>

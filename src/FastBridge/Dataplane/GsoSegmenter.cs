@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using FastBridge.Buffers;
+using FastBridge.Offloads;
 
-namespace FastBridge.Offloads;
+namespace FastBridge.Dataplane;
 
 /// <summary>
 /// Software GSO: cuts a TCP or UDP super-frame into frames of at most <see cref="GsoLayout.SegmentSize"/> payload bytes,

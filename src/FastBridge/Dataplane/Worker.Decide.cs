@@ -1,0 +1,50 @@
+using System.Runtime.CompilerServices;
+using FastBridge.Diagnostics;
+using FastBridge.Frames;
+using FastBridge.Switching;
+
+namespace FastBridge.Dataplane;
+
+/// <summary>
+/// Stage 3, decide: one verdict per frame, made for the whole burst before any frame moves (netmap VALE and Snabb
+/// classify a batch first, then act): one output port, flood, or drop with a reason.
+/// </summary>
+internal sealed partial class Worker
+{
+    /// <summary>_verdicts[i]: the verdict on frame i of the burst (<see cref="Verdict"/>).</summary>
+    private readonly int[] _verdicts;
+
+    /// <summary>
+    /// A known unicast destination on another port that still forwards goes to that port; one on the ingress port is
+    /// dropped (<see cref="DropReason.SamePort"/>); everything else (broadcast, multicast, unknown or gone
+    /// destination) floods.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Decide(MacTable table, PortSlot?[] slots, ref FrameInfo frame, int inId)
+    {
+        if (frame.Class != FrameClass.Unicast)
+        {
+            return Verdict.Flood;
+        }
+
+        int dst = table.Lookup(frame.Destination, frame.VlanId);
+        if (dst == inId)
+        {
+            return Verdict.Drop(DropReason.SamePort);
+        }
+
+        return (uint)dst < (uint)slots.Length && slots[dst] is { Forwarding: true } ? dst : Verdict.Flood;
+    }
+
+    /// <summary>A verdict is one int: a port id (&gt;= 0), <see cref="Flood"/>, or a drop reason encoded below -1.</summary>
+    private static class Verdict
+    {
+        public const int Flood = -1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Drop(DropReason reason) => -2 - (int)reason;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static DropReason ReasonOf(int verdict) => (DropReason)(-2 - verdict);
+    }
+}

@@ -1,0 +1,42 @@
+using System.Runtime.CompilerServices;
+using FastBridge.Diagnostics;
+using FastBridge.Frames;
+using FastBridge.Switching;
+
+namespace FastBridge.Dataplane;
+
+/// <summary>
+/// Stage 2, learn: the frame's source MAC (in its VLAN) is now behind the ingress port. The table's defences (table
+/// full, per-port limit, flap detection) answer with a <see cref="LearnResult"/>, counted here; whatever it says, the
+/// frame itself goes on to the decision.
+/// </summary>
+internal sealed partial class Worker
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Learn(MacTable table, ref FrameInfo frame, int inId, CounterBlock c)
+    {
+        switch (table.Learn(frame.Source, frame.VlanId, inId))
+        {
+            case LearnResult.Learned:
+                c[Counter.Learned]++;
+                break;
+            case LearnResult.Moved:
+                c[Counter.Moved]++;
+                break;
+            case LearnResult.TableFull:
+                c[Counter.TableFull]++;
+                break;
+            case LearnResult.LearnedEvicting:
+                c[Counter.Learned]++;
+                c[Counter.Evicted]++;
+                break;
+            case LearnResult.PortLimit:
+                c[Counter.PortLimit]++;
+                break;
+            case LearnResult.MovedFlapping:
+                c[Counter.Moved]++;
+                c[Counter.Flaps]++;
+                break;
+        }
+    }
+}

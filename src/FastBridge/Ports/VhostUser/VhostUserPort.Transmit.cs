@@ -1,0 +1,149 @@
+using System.Runtime.CompilerServices;
+using FastBridge.Buffers;
+using FastBridge.Diagnostics;
+using FastBridge.Offloads;
+
+namespace FastBridge.Ports.VhostUser;
+
+public sealed partial class VhostUserPort
+{
+    /// <summary>
+    /// Puts frames into the buffers the guest posted on its RX ring (several per frame with MRG_RXBUF): the avail
+    /// index is read once, the used index published once, the guest interrupted at most once (only if it asked).
+    /// </summary>
+    protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
+    {
+        VhostUserDevice? device = Enter();
+        if (device is null)
+        {
+            outcome[..frames.Length].Fill(DropReason.RingNotReady);
+            return;
+        }
+
+        TransmitTo(device, device.Rx, frames, outcome);
+        Leave();
+    }
+
+    private void TransmitTo(VhostUserDevice device, Virtqueue q, ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
+    {
+        ushort available = (ushort)(q.ReadAvailIndex() - q.LastAvail);
+        if (available > q.Size)
+        {
+            outcome[..frames.Length].Fill(DropReason.BadGuestBuffer);
+            StopBrokenRing(device, "the guest's RX avail index ran ahead of its ring");
+            return;
+        }
+
+        ushort oldUsed = q.LastUsed;
+        Span<byte> header = stackalloc byte[12];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            DropReason reason = PutFrame(device, q, frames[i], header, ref available);
+            outcome[i] = reason;
+        }
+
+        if (q.LastUsed != oldUsed)
+        {
+            q.PublishUsed();
+            if (q.GuestWantsInterrupt(oldUsed))
+            {
+                q.Interrupt();
+            }
+        }
+    }
+
+    private DropReason PutFrame(VhostUserDevice device, Virtqueue q, Packet frame, Span<byte> header, ref ushort available)
+    {
+        if (available == 0)
+        {
+            return DropReason.NoGuestBuffer;
+        }
+
+        ref OffloadInfo offload = ref frame.Offload;
+        if (!offload.IsNone && (!_acceptsOffloads || offload.Kind == GsoType.UdpL4))
+        {
+            return DropReason.TxError; // the engine finishes offloads for us unless the guest takes them; USO is not offered
+        }
+
+        int headerLength = device.HeaderLength;
+        header.Clear();
+        if (!offload.IsNone)
+        {
+            Unsafe.WriteUnaligned(ref header[0], offload);
+        }
+
+        ReadOnlySpan<byte> bytes = frame.Span;
+        int total = headerLength + bytes.Length;
+        int written = 0;
+        int chains = 0;
+        int headerCount = 0;
+        bool mergeable = device.Mergeable;
+        while (written < total)
+        {
+            if (chains == available || (chains > 0 && !mergeable))
+            {
+                return Undo(q, chains, written, DropReason.NoGuestBuffer, ref available, mergeable);
+            }
+
+            uint head = q.AvailEntry((ushort)(q.LastAvail + chains));
+            Span<BufferSegment> segments = chains == 0 ? _headerSegments : _segments;
+            WalkError error = DescriptorWalker.Walk(device.Memory, q.Desc, q.Size, head, device.Indirect, deviceWrites: true,
+                segments, out int count, out ulong room);
+            if (error != WalkError.None || (room < (ulong)headerLength && chains == 0))
+            {
+                chains++;
+                q.PutUsed((ushort)(q.LastUsed + chains - 1), head, 0);
+                return Consume(q, chains, ref available, DropReason.BadGuestBuffer);
+            }
+
+            int n = ChainCopy.Scatter(segments[..count], header[..headerLength], bytes, written);
+            if (chains == 0)
+            {
+                headerCount = count;
+            }
+
+            q.PutUsed((ushort)(q.LastUsed + chains), head, (uint)n);
+            written += n;
+            chains++;
+        }
+
+        if (headerLength == 12)
+        {
+            // num_buffers: how many chains this frame took (1 without MRG_RXBUF)
+            BitConverter.TryWriteBytes(header[10..], (ushort)chains);
+            ChainCopy.WriteAt(_headerSegments.AsSpan(0, headerCount), 10, header.Slice(10, 2));
+        }
+
+        return Consume(q, chains, ref available, DropReason.None);
+    }
+
+    /// <summary>Not enough buffers posted: give the chains back untouched (nothing was published) and drop the frame.</summary>
+    private static DropReason Undo(Virtqueue q, int chains, int written, DropReason reason, ref ushort available, bool mergeable)
+    {
+        if (!mergeable && chains == 1 && written > 0)
+        {
+            // One buffer too small for the frame: it is consumed empty (the guest drops a zero-length buffer).
+            q.PutUsed(q.LastUsed, q.AvailEntry(q.LastAvail), 0);
+            return Consume(q, 1, ref available, DropReason.BadGuestBuffer);
+        }
+
+        return reason;
+    }
+
+    /// <summary>Marks <paramref name="chains"/> chains used; a dropped frame's chains go back with length 0.</summary>
+    private static DropReason Consume(Virtqueue q, int chains, ref ushort available, DropReason reason)
+    {
+        if (reason != DropReason.None)
+        {
+            for (int c = 0; c < chains; c++)
+            {
+                q.PutUsed((ushort)(q.LastUsed + c), q.AvailEntry((ushort)(q.LastAvail + c)), 0);
+            }
+        }
+
+        q.LastAvail += (ushort)chains;
+        q.LastUsed += (ushort)chains;
+        available -= (ushort)chains;
+        return reason;
+    }
+}

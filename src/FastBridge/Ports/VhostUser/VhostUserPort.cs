@@ -1,0 +1,139 @@
+using FastBridge.Buffers;
+using FastBridge.Diagnostics;
+using FastBridge.Interop;
+
+namespace FastBridge.Ports.VhostUser;
+
+/// <summary>
+/// A port whose peer is a virtio-net device of a virtual machine (QEMU) or of DPDK's virtio-user, reached by the
+/// vhost-user protocol: frames move through the guest's own rings in shared memory, no system call per frame.
+/// </summary>
+/// <remarks>
+/// Design: two threads meet here. The control thread (<c>VhostUserPort.Connection.cs</c>) owns the socket and applies
+/// the messages to a <see cref="VhostUserDevice"/>; the owning worker walks the rings in <see cref="Receive"/>
+/// (guest TX ring) and <see cref="Transmit"/> (guest RX ring). The worker sees the device only through
+/// <see cref="_live"/>, published when both rings are ready.
+/// Grace point: before any message changes memory or rings, the control thread unpublishes (<see cref="Quiesce"/>):
+/// it clears <see cref="_live"/>, issues a full fence and waits until the worker is outside Receive/Transmit; the
+/// worker sets <see cref="_inside"/>, fences, then reads <see cref="_live"/> (a Dekker handshake, the same rule as
+/// the DataplaneView grace period, scoped to this port). So an unmap, a ring stop or a disconnect never leaves the
+/// worker reading unmapped memory. The worker never blocks inside, so the wait is at most one burst.
+/// Waiting: <see cref="PollFd"/> is an epoll fd of the port's own holding the TX ring's kick eventfd, so kick fds can
+/// come and go with connections without touching the worker's epoll set.
+/// The guest is not trusted: see <see cref="DescriptorWalker"/> and <see cref="GuestMemory"/>.
+/// </remarks>
+public sealed partial class VhostUserPort : Port
+{
+    private readonly VhostUserDevice _device = new();
+    private readonly Epoll _kicks = new(4);
+    private readonly BufferSegment[] _segments = new BufferSegment[DescriptorWalker.MaxSegments];
+    private readonly BufferSegment[] _headerSegments = new BufferSegment[DescriptorWalker.MaxSegments];
+    private VhostUserDevice? _live;
+    private int _inside;
+    private int _watchedKick = -1;
+    private volatile bool _acceptsOffloads;
+    private volatile string _features = "-";
+
+    public VhostUserPort(string name, VhostUserPortOptions options)
+        : base(name)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        SetState(PortState.LinkDown, "no vhost-user frontend connected");
+        StartConnection();
+    }
+
+    public VhostUserPortOptions Options { get; }
+
+    /// <summary>True while a frontend is connected to the socket.</summary>
+    public bool FrontendConnected => _connected;
+
+    /// <summary>The virtio features negotiated with the current frontend, as a hexadecimal mask ("-" when none).</summary>
+    public string NegotiatedFeatures => _features;
+
+    public override bool AcceptsOffloads => _acceptsOffloads;
+
+    protected internal override int PollFd => _kicks.Fd;
+
+    /// <summary>MACs learned behind a frontend that left are forgotten (a rebooted VM may come back elsewhere).</summary>
+    protected internal override bool ForgetsStationsWhenDown => true;
+
+    /// <summary>Worker side of the grace handshake: announce, fence, then read the published device.</summary>
+    private VhostUserDevice? Enter()
+    {
+        Volatile.Write(ref _inside, 1);
+        Interlocked.MemoryBarrier();
+        VhostUserDevice? live = Volatile.Read(ref _live);
+        if (live is null)
+        {
+            Volatile.Write(ref _inside, 0);
+        }
+
+        return live;
+    }
+
+    private void Leave() => Volatile.Write(ref _inside, 0);
+
+    /// <summary>Control side: take the device away from the dataplane and wait until the worker let go of it.</summary>
+    private void Quiesce()
+    {
+        Volatile.Write(ref _live, null);
+        Interlocked.MemoryBarrier();
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _inside) != 0)
+        {
+            spin.SpinOnce();
+        }
+
+        if (_watchedKick >= 0)
+        {
+            _kicks.Remove(_watchedKick);
+            _watchedKick = -1;
+        }
+
+        _acceptsOffloads = false;
+    }
+
+    /// <summary>Control side: hand the device to the dataplane if both rings are ready; the port is up then.</summary>
+    private void PublishIfReady()
+    {
+        if (!_device.Ready)
+        {
+            return;
+        }
+
+        _features = $"0x{_device.Features:x}";
+        _acceptsOffloads = _device.GuestOffloads;
+        foreach (Virtqueue q in _device.Rings)
+        {
+            q.NotificationsOn = false;
+            q.SetNotifications(true);
+        }
+
+        if (_device.Tx.KickFd >= 0)
+        {
+            _kicks.Add(_device.Tx.KickFd, 0);
+            _watchedKick = _device.Tx.KickFd;
+        }
+
+        Volatile.Write(ref _live, _device);
+        SetState(PortState.Up, "vhost-user frontend ready");
+        RequestPoll();
+    }
+
+    /// <summary>The worker found the guest's ring indices impossible: stop walking, keep the port down until reconnect.</summary>
+    private void StopBrokenRing(VhostUserDevice device, string reason)
+    {
+        Interlocked.CompareExchange(ref _live, null, device);
+        SetState(PortState.LinkDown, reason);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        StopConnection();
+        Quiesce();
+        _device.Dispose();
+        _kicks.Dispose();
+        base.Dispose(disposing);
+    }
+}
