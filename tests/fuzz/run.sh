@@ -16,7 +16,7 @@
 # Exit: 0 no crash, 1 crashes (or a failing corpus input), 2 usage.
 set -euo pipefail
 
-usage() { echo "usage: $0 parser|control SECONDS" >&2; exit 2; }
+usage() { echo "usage: $0 parser|control|vhost-message|vhost-walker SECONDS" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 target=$1
 seconds=$2
@@ -28,6 +28,7 @@ cd "$here"
 case $target in
   parser) instrument=() ;; # every type of FastBridge.dll
   control) instrument=(FastBridge.Control FastBridge.Frames.MacAddress FastBridge.Switching.MacTable) ;;
+  vhost-message|vhost-walker) instrument=(FastBridge.Ports.VhostUser) ;; # the port kind only (tests/fuzz/VhostTargets.cs)
   *) usage ;;
 esac
 
