@@ -12,11 +12,20 @@ internal static class PortCommand
         var addName = new Argument<string>("NAME") { Description = "port name: the TAP device to create or attach (with --fd: the name to give the port)" };
         var fd = new Option<int?>("--fd") { Description = "hand over this open TAP file descriptor of the calling process instead of opening NAME" };
         fd.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) { r.AddError("--fd must be 0 or more"); } });
-        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd };
+        var vhostUser = new Option<string?>("--vhost-user") { Description = "a vhost-user port on this unix socket (created here; with --client: the VM's socket to connect to)" };
+        var client = new Option<bool>("--client") { Description = "with --vhost-user: connect to a socket the VM (QEMU server=on) listens on" };
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd, vhostUser, client };
         add.WithControlOptions().SetAction((result, cancel) =>
         {
             int? handOver = result.GetValue(fd);
-            var request = new ControlRequest { Verb = "port-add", Name = result.GetValue(addName), Fd = handOver is null ? null : true };
+            var request = new ControlRequest
+            {
+                Verb = "port-add",
+                Name = result.GetValue(addName),
+                Fd = handOver is null ? null : true,
+                VhostUser = result.GetValue(vhostUser),
+                Client = result.GetValue(client) ? true : null
+            };
             return ControlCall.RunAsync(result, request, r =>
                 Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")})"),
                 handOver ?? -1, cancel);
@@ -40,7 +49,8 @@ internal static class PortCommand
         var table = new TableWriter("name", "id", "kind", "state", "device");
         foreach (PortInfo port in ports)
         {
-            table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Device ?? "-");
+            table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Connected is { } connected
+                ? $"{port.Device} ({(connected ? "connected" : "no frontend")}, features {port.Features})" : port.Device ?? "-");
         }
 
         table.WriteTo(Console.Out);

@@ -84,8 +84,15 @@ internal static class RunCommand
         {
             taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
+        var vhostUser = new VhostUserRunOptions();
+        foreach (Option option in vhostUser.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(result =>
         {
+            s_vhostUser = (vhostUser, result);
             var options = new BridgeOptions();
             string[] ports = result.GetValue(taps) ?? [];
             string? socketPath = result.GetValue(control);
@@ -117,7 +124,7 @@ internal static class RunCommand
             }
             else
             {
-                if (ports.Length == 0)
+                if (ports.Length == 0 && !VhostUserRunOptions.Any(result, vhostUser))
                 {
                     Console.Error.WriteLine("fastbridge run: at least one --tap NAME is needed (or a --config FILE)");
                     return ExitCodes.Usage;
@@ -136,6 +143,9 @@ internal static class RunCommand
         });
         return command;
     }
+
+    /// <summary>The vhost-user options of this run (kept apart so the TAP path's signature stays as it is).</summary>
+    private static (VhostUserRunOptions Options, ParseResult Result)? s_vhostUser;
 
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
@@ -177,6 +187,11 @@ internal static class RunCommand
 
             bridge.AddPort(port);
             log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
+        }
+
+        if (s_vhostUser is { } vu && !vu.Options.AddPorts(vu.Result, bridge, log))
+        {
+            return ExitCodes.Failed;
         }
 
         ControlServer server;

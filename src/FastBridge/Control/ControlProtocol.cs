@@ -19,6 +19,12 @@ public sealed class ControlRequest
     /// <summary>port-add: adopt the descriptor sent with this request (SCM_RIGHTS) instead of opening a TAP by name.</summary>
     public bool? Fd { get; set; }
 
+    /// <summary>port-add: a vhost-user port on this unix socket path instead of a TAP.</summary>
+    public string? VhostUser { get; set; }
+
+    /// <summary>port-add with <see cref="VhostUser"/>: connect to the frontend's socket (client role) instead of creating it.</summary>
+    public bool? Client { get; set; }
+
     /// <summary>fdb-add: the port of the entry; fdb-show, fdb-flush: only this port.</summary>
     public string? Port { get; set; }
 
@@ -84,6 +90,12 @@ public sealed class PortInfo
 
     /// <summary>TAP ports: the kernel interface name.</summary>
     public string? Device { get; set; }
+
+    /// <summary>vhost-user ports: the virtio features negotiated with the frontend (hexadecimal, "-" when none).</summary>
+    public string? Features { get; set; }
+
+    /// <summary>vhost-user ports: whether a frontend (VM) is connected.</summary>
+    public bool? Connected { get; set; }
 
     /// <summary>
     /// stats: every port counter of <see cref="Diagnostics.CounterSchema"/> under its JSON name (<c>rx_frames</c>,

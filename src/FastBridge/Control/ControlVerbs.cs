@@ -3,6 +3,7 @@ using System.Text.Json;
 using FastBridge.Diagnostics;
 using FastBridge.Frames;
 using FastBridge.Ports;
+using FastBridge.Ports.VhostUser;
 using FastBridge.Switching;
 using Microsoft.Extensions.ObjectPool;
 
@@ -99,6 +100,11 @@ internal static class ControlVerbs
         if (bridge.FindPort(request.Name) is not null)
         {
             return ControlResponse.Failure($"a port named '{request.Name}' is already in bridge {bridge.Name}");
+        }
+
+        if (request.VhostUser is { } socketPath)
+        {
+            return Add(bridge, VhostUserPortSpec.Open(request.Name, socketPath, request.Client == true, group: null));
         }
 
         return Add(bridge, TapPort.Open(request.Name));
@@ -307,13 +313,16 @@ internal static class ControlVerbs
         Kind = KindOf(port),
         State = StateName(port.State),
         Reason = port.State == PortState.Up ? null : port.StateReason,
-        Device = (port as TapPort)?.DeviceName,
+        Device = (port as TapPort)?.DeviceName ?? (port as VhostUserPort)?.Options.SocketPath,
+        Features = (port as VhostUserPort)?.NegotiatedFeatures,
+        Connected = (port as VhostUserPort)?.FrontendConnected,
     };
 
     internal static string KindOf(Port port) => port switch
     {
         TapPort => "tap",
         MemoryPort => "memory",
+        VhostUserPort => "vhost-user",
         _ => port.GetType().Name,
     };
 
