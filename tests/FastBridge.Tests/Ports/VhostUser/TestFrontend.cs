@@ -28,6 +28,12 @@ internal sealed unsafe class TestFrontend : IDisposable
     private readonly ushort[] _usedSeen = new ushort[2];
 
     public TestFrontend(string socketPath)
+        : this(Connect(socketPath))
+    {
+    }
+
+    /// <summary>A frontend on a connection it accepted (the backend is the client, QEMU server=on).</summary>
+    public TestFrontend(Socket connected)
     {
         _memfd = Libc.MemfdCreate("fastbridge-test-guest", Libc.MFD_CLOEXEC);
         Assert.True(_memfd >= 0);
@@ -36,7 +42,8 @@ internal sealed unsafe class TestFrontend : IDisposable
         Assert.NotEqual(Libc.MapFailed, Base);
         Kick = [Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC), Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC)];
         Call = [Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC), Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC)];
-        Socket = Connect(socketPath);
+        Socket = connected;
+        Socket.ReceiveTimeout = 5000;
     }
 
     public nint Base { get; }
@@ -48,6 +55,32 @@ internal sealed unsafe class TestFrontend : IDisposable
     public Socket Socket { get; private set; }
 
     public ulong Features { get; private set; }
+
+    public ushort ReadUsedFlags(int ring) => Volatile.Read(ref *(ushort*)At(RingOffset(ring) + 8192));
+
+    /// <summary>EVENT_IDX: the avail_event the device wrote after the used ring.</summary>
+    public ushort ReadAvailEvent(int ring) => Volatile.Read(ref *(ushort*)At(RingOffset(ring) + 8192 + 4 + (RingSize * 8)));
+
+    /// <summary>EVENT_IDX: sets used_event, after the avail ring (interrupt me when used passes it).</summary>
+    public void WriteUsedEvent(int ring, ushort value) => Volatile.Write(ref *(ushort*)At(RingOffset(ring) + 4096 + 4 + (RingSize * 2)), value);
+
+    /// <summary>Interrupts the backend raised on <paramref name="ring"/>'s call eventfd since the last look.</summary>
+    public ulong TakeInterrupts(int ring)
+    {
+        ulong value = 0;
+        return Libc.Read(Call[ring], &value, 8) == 8 ? value : 0;
+    }
+
+    /// <summary>Sets the avail index directly (hostile tests).</summary>
+    public void ForceAvailIndex(int ring, ushort value, bool kick = true)
+    {
+        Volatile.Write(ref *(ushort*)At(RingOffset(ring) + 4096 + 2), value);
+        if (kick)
+        {
+            ulong one = 1;
+            Libc.Write(Kick[ring], &one, 8);
+        }
+    }
 
     public static nint RingOffset(int ring) => ring * 16384;
 

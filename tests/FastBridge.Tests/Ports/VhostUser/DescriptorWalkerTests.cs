@@ -1,0 +1,114 @@
+using System.Runtime.InteropServices;
+using FastBridge.Ports.VhostUser;
+
+namespace FastBridge.Tests.Ports.VhostUser;
+
+/// <summary>The descriptor walker over a plain buffer standing in for guest memory: chains, indirect tables, and every refusal.</summary>
+public sealed unsafe class DescriptorWalkerTests : IDisposable
+{
+    private const ulong Gpa = 0x1000_0000;
+    private const int Size = 64 * 1024;
+    private const uint TableSize = 16;
+    private const int Indirect = 4096;
+    private readonly nint _memory = (nint)NativeMemory.AllocZeroed(Size);
+    private readonly GuestMemory _guest;
+    private readonly BufferSegment[] _segments = new BufferSegment[DescriptorWalker.MaxSegments];
+
+    public DescriptorWalkerTests()
+    {
+        _guest = GuestMemory.Unowned(new GuestRegion(Gpa, Size, 0x7000_0000, _memory));
+    }
+
+    public void Dispose() => NativeMemory.Free((void*)_memory);
+
+    private void Put(int tableOffset, int index, ulong address, uint length, ushort flags, ushort next)
+    {
+        byte* d = (byte*)_memory + tableOffset + (index * 16);
+        *(ulong*)d = address;
+        *(uint*)(d + 8) = length;
+        *(ushort*)(d + 12) = flags;
+        *(ushort*)(d + 14) = next;
+    }
+
+    private WalkError Walk(uint head, bool indirect = true, bool writes = false) =>
+        DescriptorWalker.Walk(_guest, _memory, TableSize, head, indirect, writes, _segments, out _, out _);
+
+    [Fact]
+    public void A_chain_of_three_buffers_translates_to_three_segments()
+    {
+        Put(0, 0, Gpa + 8192, 12, DescriptorWalker.FlagNext, 5);
+        Put(0, 5, Gpa + 9000, 100, DescriptorWalker.FlagNext, 7);
+        Put(0, 7, Gpa + 10000, 0, DescriptorWalker.FlagNext, 8); // zero length: skipped
+        Put(0, 8, Gpa + 11000, 50, 0, 0);
+        Assert.Equal(WalkError.None, DescriptorWalker.Walk(_guest, _memory, TableSize, 0, true, false, _segments, out int count, out ulong total));
+        Assert.Equal(3, count);
+        Assert.Equal(162UL, total);
+        Assert.Equal(_memory + 9000, _segments[1].Address);
+    }
+
+    [Fact]
+    public void An_indirect_table_is_followed_within_its_own_bound()
+    {
+        Put(0, 1, Gpa + Indirect, 3 * 16, DescriptorWalker.FlagIndirect, 0);
+        Put(Indirect, 0, Gpa + 8192, 12, DescriptorWalker.FlagNext, 2);
+        Put(Indirect, 2, Gpa + 9000, 60, DescriptorWalker.FlagNext, 1);
+        Put(Indirect, 1, Gpa + 9500, 60, 0, 0);
+        Assert.Equal(WalkError.None, DescriptorWalker.Walk(_guest, _memory, TableSize, 1, true, false, _segments, out int count, out ulong total));
+        Assert.Equal(3, count);
+        Assert.Equal(132UL, total);
+    }
+
+    [Fact]
+    public void Indirect_misuse_is_refused()
+    {
+        Put(0, 1, Gpa + Indirect, 3 * 16, DescriptorWalker.FlagIndirect, 0);
+        Put(Indirect, 0, Gpa + 8192, 12, 0, 0);
+        Assert.Equal(WalkError.BadIndirect, Walk(1, indirect: false)); // not negotiated
+        Put(0, 1, Gpa + Indirect, 3 * 16, DescriptorWalker.FlagIndirect | DescriptorWalker.FlagNext, 2);
+        Assert.Equal(WalkError.BadIndirect, Walk(1)); // with NEXT
+        Put(0, 1, Gpa + Indirect, 17, DescriptorWalker.FlagIndirect, 0);
+        Assert.Equal(WalkError.BadIndirect, Walk(1)); // not a multiple of 16
+        Put(0, 1, Gpa + Size - 16, 32, DescriptorWalker.FlagIndirect, 0);
+        Assert.Equal(WalkError.BadAddress, Walk(1)); // runs past the region
+        Put(0, 1, Gpa + Indirect, 16, DescriptorWalker.FlagIndirect, 0);
+        Put(Indirect, 0, Gpa + Indirect, 16, DescriptorWalker.FlagIndirect, 0);
+        Assert.Equal(WalkError.BadIndirect, Walk(1)); // nested
+        Put(0, 1, Gpa + Indirect, 2 * 16, DescriptorWalker.FlagIndirect, 0);
+        Put(Indirect, 0, Gpa + 8192, 12, DescriptorWalker.FlagNext, 1);
+        Put(Indirect, 1, Gpa + 8192, 12, DescriptorWalker.FlagNext, 0);
+        Assert.Equal(WalkError.Loop, Walk(1)); // a loop inside the table
+        Put(Indirect, 1, Gpa + 8192, 12, DescriptorWalker.FlagNext, 2);
+        Assert.Equal(WalkError.BadIndex, Walk(1)); // next beyond the indirect table
+    }
+
+    [Fact]
+    public void Loops_bad_indices_addresses_and_directions_are_refused()
+    {
+        Assert.Equal(WalkError.BadIndex, Walk(TableSize));
+        Put(0, 0, Gpa + 8192, 12, DescriptorWalker.FlagNext, 0);
+        Assert.Equal(WalkError.Loop, Walk(0));
+        Put(0, 0, Gpa + 8192, 12, DescriptorWalker.FlagNext, 16);
+        Assert.Equal(WalkError.BadIndex, Walk(0));
+        Put(0, 0, Gpa - 1, 12, 0, 0);
+        Assert.Equal(WalkError.BadAddress, Walk(0));
+        Put(0, 0, Gpa + Size - 4, 8, 0, 0);
+        Assert.Equal(WalkError.BadAddress, Walk(0));
+        Put(0, 0, ulong.MaxValue - 2, 8, 0, 0);
+        Assert.Equal(WalkError.BadAddress, Walk(0));
+        Put(0, 0, Gpa + 8192, 12, DescriptorWalker.FlagWrite, 0);
+        Assert.Equal(WalkError.WrongDirection, Walk(0, writes: false));
+        Put(0, 0, Gpa + 8192, 12, 0, 0);
+        Assert.Equal(WalkError.WrongDirection, Walk(0, writes: true));
+    }
+
+    [Fact]
+    public void Translation_refuses_ranges_that_overflow_or_leave_the_region()
+    {
+        Assert.Equal(_memory, _guest.Translate(Gpa, Size));
+        Assert.Equal(0, _guest.Translate(Gpa, Size + 1));
+        Assert.Equal(0, _guest.Translate(Gpa + 1, ulong.MaxValue));
+        Assert.Equal(0, _guest.Translate(ulong.MaxValue, 2));
+        Assert.Equal(_memory + 10, _guest.TranslateUser(0x7000_000a, 6));
+        Assert.Equal(0, _guest.TranslateUser(0x6fff_ffff, 2));
+    }
+}
