@@ -30,17 +30,15 @@ public sealed class VirtioUserPairFixture : IDisposable
         _folder = new SocketFolder();
         string s0 = _folder.Path("vu0"), s1 = _folder.Path("vu1");
 
-        // testpmd's server port must listen before FastBridge's client connects, and testpmd's client port needs
-        // FastBridge's socket: start testpmd first (its probe of port 1 waits for the connection), then the switch.
-        _testpmd = Testpmd.Start(new TestpmdOptions
+        // FastBridge first: vu0's socket must exist when testpmd's client port probes (a virtio-user client does not
+        // retry), while FastBridge's client role retries until testpmd's server port listens.
+        _switch = new VhostSwitch($"--vhost-user vu0={s0} --vhost-user-client vu1={s1}");
+        Assert.True(EndToEnd.WaitFor(() => File.Exists(s0), VhostSwitch.Timeout), _switch.Describe($"no socket {s0}"));
+        _testpmd = Testpmd.Run(new TestpmdOptions
         {
             Vdevs = [Testpmd.VirtioUser(0, s0, Mac0), Testpmd.VirtioUser(1, s1, Mac1, server: true)],
             EthPeers = [Mac1, Mac0],
         });
-        Assert.True(EndToEnd.WaitFor(() => File.Exists(s1) || _testpmd.HasExited, VhostSwitch.Timeout),
-            _testpmd.Describe($"testpmd did not create {s1}"));
-        _switch = new VhostSwitch($"--vhost-user vu0={s0} --vhost-user-client vu1={s1}");
-        _testpmd.WaitReady();
     }
 
     public void Dispose()
