@@ -33,6 +33,12 @@ internal static class Program
     public static int Main(string[] args)
     {
         string target = args.Length > 0 ? args[0] : string.Empty;
+        if (VhostTargets.For(target) is { } vhost)
+        {
+            Fuzzer.Run(stream => vhost(ReadAll(stream)));
+            return 0;
+        }
+
         switch (target)
         {
             case "parser":
@@ -128,7 +134,13 @@ internal static class Program
                 run = input => RingFrameTarget.Run(input);
                 break;
             default:
-                return 2;
+                if (VhostTargets.For(target) is not { } vhost)
+                {
+                    return 2;
+                }
+
+                run = vhost;
+                break;
         }
 
         int files = 0;
