@@ -42,8 +42,11 @@ public sealed class NetdevGuestTests
             (int code, string output) = guest!.Run($"ping -c 3 -W 5 {SwitchedHosts.Address(0)}");
             Assert.True(code == 0, guest.Describe($"the guest cannot ping the TAP host through the netdev port:\n{output}"));
             Assert.Equal(0, hosts.Host(0).TryExec($"ping -c 2 -W 5 {GuestAddress}").ExitCode);
-            var c = hosts.Bridge.ReadCounters()[port.Name]!;
-            Assert.Equal(c.RxFrames, c.Forwarded + c.IngressDrops);
+            // The guest may still send (ARP refreshes): a snapshot can catch a burst between its counters, so wait
+            // for one in which the identity holds.
+            PortCounters? c = null;
+            Assert.True(EndToEnd.WaitFor(() => (c = hosts.Bridge.ReadCounters()[port.Name]!).RxFrames == c.Forwarded + c.IngressDrops, TimeSpan.FromSeconds(10)),
+                $"rx {c?.RxFrames} != forwarded {c?.Forwarded} + ingress drops {c?.IngressDrops}");
         }
         finally
         {
