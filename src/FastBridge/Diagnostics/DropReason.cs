@@ -30,7 +30,7 @@ public enum DropReason : byte
     [Drop("same-port", DropDirection.Ingress, "Known unicast whose destination sits on the ingress port: filtered, as a hub-facing bridge does")]
     SamePort,
 
-    [Drop("no-output", DropDirection.Ingress, "To flood, but no other port is up")]
+    [Drop("no-output", DropDirection.Ingress, "To flood, but no other port of the frame's VLAN is up")]
     NoOutput,
 
     [Drop("storm-limit", DropDirection.Ingress, "A flood (broadcast, multicast or unknown unicast) over the ingress port's storm-control limit")]
@@ -39,6 +39,15 @@ public enum DropReason : byte
     // Unknown flags or GSO type, a checksum position outside the frame, a super-frame whose headers do not match its type.
     [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP made no sense for the frame")]
     BadOffload,
+
+    [Drop("vlan-filtered", DropDirection.Ingress, "In a VLAN the ingress port does not carry (a foreign tag, or untagged on a trunk without a native VLAN)")]
+    VlanFiltered,
+
+    [Drop("isolated", DropDirection.Ingress, "Known unicast between two isolated ports")]
+    Isolated,
+
+    [Drop("flood-refused", DropDirection.Ingress, "To flood, but every other port of its VLAN refuses it (flood, mcast_flood or bcast_flood off, or both ports isolated)")]
+    FloodRefused,
 
     // ---- egress: one copy towards one output port ----
 
