@@ -24,6 +24,8 @@ if (parsed.Errors.Count > 0 || parsed.CommandResult.Command == root && args.Leng
     Console.Error.WriteLine("       fastbridge run --config FILE [flags that override it]");
     Console.Error.WriteLine("       fastbridge demo");
     Console.Error.WriteLine("       fastbridge port add NAME [--fd N] | port del NAME | port list");
+    Console.Error.WriteLine("       fastbridge port vlan NAME --access VID | --trunk VIDS [--native VID] | --none");
+    Console.Error.WriteLine("       fastbridge port set NAME [--learning|--flood-unknown|--flood-multicast|--flood-broadcast|--isolated|--hairpin on|off]...");
     Console.Error.WriteLine("       fastbridge fdb show [--port P] [--vlan V] | fdb add MAC PORT [--vlan V] | fdb del MAC [--vlan V] | fdb flush [--port P]");
     Console.Error.WriteLine("       fastbridge stats [--watch] [--count N]");
     Console.Error.WriteLine("       fastbridge config aging SECONDS | config max-macs N");

@@ -32,15 +32,19 @@ internal static class PortCommand
         list.WithControlOptions().SetAction((result, cancel) =>
             ControlCall.RunAsync(result, new ControlRequest { Verb = "port-list" }, r => WritePorts(r.Ports ?? []), cancel: cancel));
 
-        return new Command("port", "Add, remove and list the ports of a running switch") { add, del, list };
+        return new Command("port", "Add, remove and list the ports of a running switch; set their VLANs and flags")
+        {
+            add, del, list, PortPolicyCommands.Vlan(), PortPolicyCommands.Set(),
+        };
     }
 
     private static void WritePorts(List<PortInfo> ports)
     {
-        var table = new TableWriter("name", "id", "kind", "state", "device");
+        var table = new TableWriter("name", "id", "kind", "state", "device", "vlan", "flags");
         foreach (PortInfo port in ports)
         {
-            table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Device ?? "-");
+            table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Device ?? "-",
+                PortPolicyCommands.VlanText(port.Policy), PortPolicyCommands.FlagsText(port.Policy));
         }
 
         table.WriteTo(Console.Out);
