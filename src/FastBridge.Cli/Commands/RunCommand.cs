@@ -91,6 +91,7 @@ internal static class RunCommand
             string? socketPath = result.GetValue(control);
             string? metricsAt = result.GetValue(metrics);
             bool offloads = !result.GetValue(noOffloads);
+            Dictionary<string, Switching.PortPolicy>? policies = null;
             if (result.GetValue(config) is { } file)
             {
                 RunConfig loaded;
@@ -112,7 +113,8 @@ internal static class RunCommand
                 options.StormLimit = Given(result, stormLimit) ? result.GetValue(stormLimit) : loaded.StormLimit ?? options.StormLimit;
                 metricsAt ??= loaded.Metrics;
                 offloads = Given(result, noOffloads) ? !result.GetValue(noOffloads) : loaded.Offloads ?? offloads;
-                ports = ports.Length > 0 ? ports : [.. loaded.Ports ?? []];
+                ports = ports.Length > 0 ? ports : loaded.PortNames();
+                policies = loaded.PortPolicies(file);
                 socketPath ??= loaded.Control;
             }
             else
@@ -132,7 +134,7 @@ internal static class RunCommand
             }
 
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false });
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, policies);
         });
         return command;
     }
@@ -140,7 +142,8 @@ internal static class RunCommand
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
-    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions)
+    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions,
+        Dictionary<string, Switching.PortPolicy>? policies = null)
     {
         foreach (string tap in taps)
         {
@@ -176,6 +179,11 @@ internal static class RunCommand
             }
 
             bridge.AddPort(port);
+            if (policies is not null && policies.TryGetValue(tap, out Switching.PortPolicy? policy))
+            {
+                bridge.SetPortPolicy(tap, policy); // before Start: no frame is switched without it
+            }
+
             log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
         }
 
