@@ -11,7 +11,7 @@ public sealed class PortPolicyTests
 {
     private static MacAddress A => Stations.Address(1);
     private static MacAddress B => Stations.Address(2);
-    private static readonly MacAddress Multicast = MacAddress.Parse("01:00:5e:00:00:01");
+    private static readonly MacAddress s_multicast = MacAddress.Parse("01:00:5e:00:00:01");
 
     [Fact]
     public void Learning_off_learns_nothing_but_still_forwards_and_counts()
@@ -41,7 +41,7 @@ public sealed class PortPolicyTests
             _ => new PortPolicy { FloodBroadcast = false },
         });
         h.Inject(0, BridgeHarness.Frame(B, A, mark: 1));
-        h.Inject(0, BridgeHarness.Frame(Multicast, A, mark: 2));
+        h.Inject(0, BridgeHarness.Frame(s_multicast, A, mark: 2));
         h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, A, mark: 3));
         h.Settle();
 
