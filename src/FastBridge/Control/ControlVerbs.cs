@@ -244,7 +244,7 @@ internal static class ControlVerbs
                 Name = c.Name,
                 Id = c.Id,
                 Kind = port is null ? c.Kind : KindOf(port),
-                State = StateName(c.State),
+                State = c.State.Name(),
                 Reason = c.State == PortState.Up ? null : c.StateReason,
                 Device = (port as TapPort)?.DeviceName,
                 Counters = CounterMembers(c, CounterScope.Port),
@@ -307,7 +307,7 @@ internal static class ControlVerbs
         Name = port.Name,
         Id = port.Id,
         Kind = KindOf(port),
-        State = StateName(port.State),
+        State = port.State.Name(),
         Reason = port.State == PortState.Up ? null : port.StateReason,
         Device = (port as TapPort)?.DeviceName,
     };
@@ -317,14 +317,6 @@ internal static class ControlVerbs
         TapPort => "tap",
         MemoryPort => "memory",
         _ => port.GetType().Name,
-    };
-
-    private static string StateName(PortState state) => state switch
-    {
-        PortState.Up => "up",
-        PortState.LinkDown => "down",
-        PortState.Gone => "gone",
-        _ => state.ToString().ToLowerInvariant(),
     };
 
     private static Dictionary<int, string> PortNames(Bridge bridge)
