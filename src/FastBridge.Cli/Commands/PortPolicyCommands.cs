@@ -77,7 +77,7 @@ internal static class PortPolicyCommands
 
         command.Validators.Add(r =>
         {
-            if (Array.TrueForAll(flags, f => r.GetValue(f) is null))
+            if (Array.TrueForAll(flags, f => r.GetResult(f) is null))
             {
                 r.AddError("give at least one of --learning, --flood-unknown, --flood-multicast, --flood-broadcast, --isolated, --hairpin (on|off)");
             }
