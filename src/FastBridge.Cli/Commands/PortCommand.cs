@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FastBridge.Cli.Output;
 using FastBridge.Control;
+using FastBridge.Ports;
 
 namespace FastBridge.Cli.Commands;
 
@@ -10,12 +11,18 @@ internal static class PortCommand
     public static Command Create()
     {
         var addName = new Argument<string>("NAME") { Description = "port name: the TAP device to create or attach (with --fd: the name to give the port)" };
-        var fd = new Option<int?>("--fd") { Description = "hand over this open TAP file descriptor of the calling process instead of opening NAME" };
-        fd.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) { r.AddError("--fd must be 0 or more"); } });
+        var fd = Numbers.OptionalOption("--fd", 0, int.MaxValue, "a file descriptor number, 0 or more",
+            "hand over this open TAP file descriptor of the calling process instead of opening NAME");
         var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd };
         add.WithControlOptions().SetAction((result, cancel) =>
         {
             int? handOver = result.GetValue(fd);
+            if (handOver is { } number && CheckTapFd(number) is { } problem)
+            {
+                Console.Error.WriteLine($"fastbridge: {problem}");
+                return Task.FromResult(ExitCodes.Failed);
+            }
+
             var request = new ControlRequest { Verb = "port-add", Name = result.GetValue(addName), Fd = handOver is null ? null : true };
             return ControlCall.RunAsync(result, request, r =>
                 Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")})"),
@@ -36,6 +43,30 @@ internal static class PortCommand
         {
             add, del, list, PortPolicyCommands.Vlan(), PortPolicyCommands.Set(),
         };
+    }
+
+    /// <summary>
+    /// Checks, before sending it, that <paramref name="fd"/> is open in this process and is an attached TAP with
+    /// IFF_NO_PI: the same checks the switch makes when it adopts it, but here the message names the user's number (the
+    /// switch receives it under another) and a number the shell never opened is not sent by mistake (the runtime has
+    /// descriptors of its own). Returns why it cannot be sent, or null.
+    /// </summary>
+    private static string? CheckTapFd(int fd)
+    {
+        try
+        {
+            // Adopting a duplicate runs every check and leaves the caller's fd open; the probe port is dropped at once.
+            using TapPort probe = TapPort.Adopt(fd, ownsFd: false);
+            return null;
+        }
+        catch (TapException e) when (e.Errno == 9) // EBADF
+        {
+            return $"fd {fd} is not open in this process: open the TAP device in the program that runs fastbridge and let fastbridge inherit it (README: 'Handing over a TAP file descriptor')";
+        }
+        catch (TapException e)
+        {
+            return e.Message.Replace("cannot adopt fd", "cannot hand over fd", StringComparison.Ordinal);
+        }
     }
 
     private static void WritePorts(List<PortInfo> ports)

@@ -40,14 +40,7 @@ public enum DropReason : byte
     [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP made no sense for the frame")]
     BadOffload,
 
-    [Drop("vlan-filtered", DropDirection.Ingress, "In a VLAN the ingress port does not carry (a foreign tag, or untagged on a trunk without a native VLAN)")]
-    VlanFiltered,
 
-    [Drop("isolated", DropDirection.Ingress, "Known unicast between two isolated ports")]
-    Isolated,
-
-    [Drop("flood-refused", DropDirection.Ingress, "To flood, but every other port of its VLAN refuses it (flood, mcast_flood or bcast_flood off, or both ports isolated)")]
-    FloodRefused,
 
     // ---- egress: one copy towards one output port ----
 
@@ -63,6 +56,15 @@ public enum DropReason : byte
     // The segments of a super-frame, or a copy of a flooded frame whose checksum was pending.
     [Drop("no-tx-buffer", DropDirection.Egress, "The output port takes no offloads and the pool had no buffer to finish the frame into")]
     NoTxBuffer,
+
+    [Drop("vlan-filtered", DropDirection.Ingress, "In a VLAN the ingress port does not carry (a foreign tag, or untagged on a trunk without a native VLAN)")]
+    VlanFiltered,
+
+    [Drop("isolated", DropDirection.Ingress, "Known unicast between two isolated ports")]
+    Isolated,
+
+    [Drop("flood-refused", DropDirection.Ingress, "To flood, but every other port of its VLAN refuses it (flood, mcast_flood or bcast_flood off, or both ports isolated)")]
+    FloodRefused,
 }
 
 /// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>
