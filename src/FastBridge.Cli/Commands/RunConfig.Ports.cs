@@ -36,7 +36,7 @@ internal sealed class PortConfigEntryConverter : JsonConverter<PortConfigEntry>
 
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new JsonException("a port is a name or an object {\"name\": ..., \"vlan\": ..., \"learning\": ...}");
+            throw new JsonException(); // no message: the serializer says "could not be converted" with the path, as RunConfig explains
         }
 
         PortConfigObject entry = JsonSerializer.Deserialize(ref reader, PortConfigJson.Default.PortConfigObject)

@@ -68,7 +68,7 @@ internal sealed partial class RunConfig
     {
         ["name"] = "a switch name (text)",
         ["control"] = "a socket path (text)",
-        ["ports"] = "a list of TAP names, e.g. [\"tap0\", \"tap1\"]",
+        ["ports"] = "a list of TAP names, e.g. [\"tap0\", \"tap1\"], or port objects, e.g. {\"name\": \"tap1\", \"vlan\": {\"access\": 10}}",
         ["aging"] = "a whole number of seconds",
         ["max_macs"] = "a whole number of entries",
         ["max_macs_per_port"] = "a whole number of entries",
