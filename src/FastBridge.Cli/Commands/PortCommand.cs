@@ -50,7 +50,10 @@ internal static class PortCommand
         list.WithControlOptions().SetAction((result, cancel) =>
             ControlCall.RunAsync(result, new ControlRequest { Verb = "port-list" }, r => WritePorts(r.Ports ?? []), cancel: cancel));
 
-        return new Command("port", "Add, remove and list the ports of a running switch") { add, del, list };
+        return new Command("port", "Add, remove and list the ports of a running switch; set their VLANs and flags")
+        {
+            add, del, list, PortPolicyCommands.Vlan(), PortPolicyCommands.Set(),
+        };
     }
 
     /// <summary>
@@ -79,11 +82,12 @@ internal static class PortCommand
 
     private static void WritePorts(List<PortInfo> ports)
     {
-        var table = new TableWriter("name", "id", "kind", "state", "device");
+        var table = new TableWriter("name", "id", "kind", "state", "device", "vlan", "flags");
         foreach (PortInfo port in ports)
         {
             table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Connected is { } connected
-                ? $"{port.Device} ({(connected ? "connected" : "no frontend")}, features {port.Features})" : port.Device ?? "-");
+                ? $"{port.Device} ({(connected ? "connected" : "no frontend")}, features {port.Features})" : port.Device ?? "-",
+                PortPolicyCommands.VlanText(port.Policy), PortPolicyCommands.FlagsText(port.Policy));
         }
 
         table.WriteTo(Console.Out);

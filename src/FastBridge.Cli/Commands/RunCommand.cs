@@ -86,6 +86,7 @@ internal static class RunCommand
             string? socketPath = result.GetValue(control);
             string? metricsAt = result.GetValue(metrics);
             bool offloads = !result.GetValue(noOffloads);
+            Dictionary<string, Switching.PortPolicy>? policies = null;
             if (result.GetValue(config) is { } file)
             {
                 RunConfig loaded;
@@ -107,7 +108,8 @@ internal static class RunCommand
                 options.StormLimit = Given(result, stormLimit) ? result.GetValue(stormLimit) : loaded.StormLimit ?? options.StormLimit;
                 metricsAt ??= loaded.Metrics;
                 offloads = Given(result, noOffloads) ? !result.GetValue(noOffloads) : loaded.Offloads ?? offloads;
-                ports = ports.Length > 0 ? ports : [.. loaded.Ports ?? []];
+                ports = ports.Length > 0 ? ports : loaded.PortNames();
+                policies = loaded.PortPolicies(file);
                 socketPath ??= loaded.Control;
             }
             else
@@ -127,7 +129,7 @@ internal static class RunCommand
             }
 
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, result.GetValue(netdevs) ?? []);
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, result.GetValue(netdevs) ?? [], policies);
         });
         return command;
     }
@@ -138,7 +140,8 @@ internal static class RunCommand
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
-    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions, string[] netdevs)
+    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions,
+        string[] netdevs, Dictionary<string, Switching.PortPolicy>? policies = null)
     {
         foreach (string tap in taps)
         {
@@ -149,7 +152,7 @@ internal static class RunCommand
             }
         }
 
-        return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions)
+        return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions, policies)
         {
             Netdevs = netdevs,
             MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log) : null,

@@ -9,13 +9,13 @@ namespace FastBridge.Cli.Commands;
 /// <code>{ "name": "fb0", "control": "/run/fastbridge/fb0.sock", "ports": ["tap0", "tap1"], "aging": 300, "max_macs": 8192, "workers": 2 }</code>
 /// Flags given on the command line override the file's values (<c>--tap</c> replaces its port list).
 /// </summary>
-internal sealed class RunConfig
+internal sealed partial class RunConfig
 {
     public string? Name { get; set; }
 
     public string? Control { get; set; }
 
-    public List<string>? Ports { get; set; }
+    public List<PortConfigEntry>? Ports { get; set; }
 
     public int? Aging { get; set; }
 
@@ -59,6 +59,7 @@ internal sealed class RunConfig
         }
 
         config.Check(path);
+        config.PortPolicies(path); // refuses a port whose policy makes no sense
         return config;
     }
 
@@ -67,7 +68,7 @@ internal sealed class RunConfig
     {
         ["name"] = "a switch name (text)",
         ["control"] = "a socket path (text)",
-        ["ports"] = "a list of TAP names, e.g. [\"tap0\", \"tap1\"]",
+        ["ports"] = "a list of TAP names, e.g. [\"tap0\", \"tap1\"], or port objects, e.g. {\"name\": \"tap1\", \"vlan\": {\"access\": 10}}",
         ["aging"] = "a whole number of seconds",
         ["max_macs"] = "a whole number of entries",
         ["max_macs_per_port"] = "a whole number of entries",
@@ -132,7 +133,7 @@ internal sealed class RunConfig
             throw new FormatException($"config file '{path}': \"name\" and \"control\" must not be empty");
         }
 
-        foreach (string port in Ports ?? [])
+        foreach (string port in PortNames())
         {
             if (string.IsNullOrWhiteSpace(port))
             {

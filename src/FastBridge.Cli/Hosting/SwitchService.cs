@@ -48,6 +48,11 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
                 }
 
                 _bridge.AddPort(port);
+                if (settings.Policies is not null && settings.Policies.TryGetValue(tap, out FastBridge.Switching.PortPolicy? policy))
+                {
+                    _bridge.SetPortPolicy(tap, policy); // before Start: no frame is switched without it
+                }
+
                 _log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
             }
 

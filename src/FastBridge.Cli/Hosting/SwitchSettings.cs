@@ -3,7 +3,8 @@ using FastBridge.Ports;
 namespace FastBridge.Cli.Hosting;
 
 /// <summary>What <c>fastbridge run</c> was asked to do, after flags and the config file are merged and checked.</summary>
-internal sealed record SwitchSettings(string[] Taps, BridgeOptions Bridge, string SocketPath, string? MetricsAt, TapPortOptions TapOptions)
+internal sealed record SwitchSettings(string[] Taps, BridgeOptions Bridge, string SocketPath, string? MetricsAt, TapPortOptions TapOptions,
+    IReadOnlyDictionary<string, FastBridge.Switching.PortPolicy>? Policies = null)
 {
     /// <summary>Existing interfaces to attach as netdev (AF_PACKET) ports, after the TAPs.</summary>
     public string[] Netdevs { get; init; } = [];

@@ -11,7 +11,7 @@ namespace FastBridge.Control;
 /// </summary>
 public sealed class ControlRequest
 {
-    /// <summary>What to do: port-list, port-add, port-del, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs.</summary>
+    /// <summary>What to do: port-list, port-add, port-del, port-set, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs.</summary>
     public string? Verb { get; set; }
 
     /// <summary>port-add, port-del: the port's name.</summary>
@@ -40,6 +40,9 @@ public sealed class ControlRequest
 
     /// <summary>config-aging: seconds (0 = never); config-max-macs: the capacity.</summary>
     public long? Value { get; set; }
+
+    /// <summary>port-set: the members of the port's policy to change (VLANs, flags).</summary>
+    public PortPolicyInfo? Policy { get; set; }
 }
 
 /// <summary>
@@ -100,6 +103,9 @@ public sealed class PortInfo
 
     /// <summary>vhost-user ports: whether a frontend (VM) is connected.</summary>
     public bool? Connected { get; set; }
+
+    /// <summary>port-list, port-add, port-set, status: the port's VLANs and flags.</summary>
+    public PortPolicyInfo? Policy { get; set; }
 
     /// <summary>
     /// stats: every port counter of <see cref="Diagnostics.CounterSchema"/> under its JSON name (<c>rx_frames</c>,

@@ -25,7 +25,7 @@ internal static class ControlVerbs
 
     /// <summary>Every verb of the protocol.</summary>
     public static bool IsKnown(string verb) => IsReadOnly(verb) || verb is "port-add" or "port-del" or "fdb-add" or "fdb-del"
-        or "fdb-flush" or "config-aging" or "config-max-macs";
+        or "fdb-flush" or "config-aging" or "config-max-macs" or "port-set";
 
     /// <summary>
     /// Runs <paramref name="request"/>. <paramref name="fd"/> is the descriptor that came with the request (or -1); a
@@ -48,6 +48,7 @@ internal static class ControlVerbs
                 "stats" => Stats(bridge),
                 "config-aging" => ConfigAging(bridge, request),
                 "config-max-macs" => ConfigMaxMacs(bridge, request),
+                "port-set" => PortSetVerb.Execute(bridge, request),
                 null => ControlResponse.Failure("missing \"verb\""),
                 _ => ControlResponse.Failure($"unknown verb '{request.Verb}'"),
             };
@@ -72,7 +73,7 @@ internal static class ControlVerbs
         var ports = new List<PortInfo>();
         foreach (Port port in bridge.Ports)
         {
-            ports.Add(Describe(port));
+            ports.Add(Describe(bridge, port));
         }
 
         return ports;
@@ -127,7 +128,7 @@ internal static class ControlVerbs
             throw;
         }
 
-        return new ControlResponse { Ok = true, Port = Describe(port) };
+        return new ControlResponse { Ok = true, Port = Describe(bridge, port) };
     }
 
     private static ControlResponse PortDel(Bridge bridge, ControlRequest request)
@@ -311,8 +312,9 @@ internal static class ControlVerbs
         AgingSeconds = table.AgingSeconds,
     };
 
-    private static PortInfo Describe(Port port) => new()
+    internal static PortInfo Describe(Bridge bridge, Port port) => new()
     {
+        Policy = bridge.GetPortPolicy(port.Name) is { } policy ? PortPolicyInfo.From(policy) : null,
         Name = port.Name,
         Id = port.Id,
         Kind = KindOf(port),

@@ -17,7 +17,7 @@ namespace FastBridge.Dataplane;
 /// Thread-safety: immutable; the arrays are copies nobody writes after construction. <see cref="PortSlot.Forwarding"/>
 /// is the one per-port flag that changes between views (a volatile bool the worker checks before staging).
 /// </remarks>
-internal sealed class DataplaneView
+internal sealed partial class DataplaneView
 {
     public DataplaneView(PortSlot?[] slots, MacTable table, Worker[] workers)
     {
@@ -39,6 +39,8 @@ internal sealed class DataplaneView
                 FloodList[count++] = slot.Id;
             }
         }
+
+        (Policies, FloodByVlan) = BuildPolicies(Slots);
     }
 
     /// <summary>Slots[id]: the port with that id, or null for a free id.</summary>

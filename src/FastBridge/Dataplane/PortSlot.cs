@@ -46,6 +46,12 @@ internal sealed class PortSlot
     /// <summary>False once the port is being removed or its device is gone: nothing more is switched to it.</summary>
     public volatile bool Forwarding;
 
+    /// <summary>
+    /// The port's VLANs and flags. Written by the control plane under its lock and read only when it builds a view
+    /// (<see cref="DataplaneView.Policies"/>): workers never read it here.
+    /// </summary>
+    public Switching.PortPolicy Policy = Switching.PortPolicy.Default;
+
     /// <summary>State version the housekeeper last logged.</summary>
     public int LoggedStateVersion;
 

@@ -13,9 +13,13 @@ namespace FastBridge.Dataplane;
 internal sealed partial class Worker
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Learn(MacTable table, ref FrameInfo frame, int inId, CounterBlock c)
+    private static void Learn(MacTable table, ref FrameInfo frame, int inId, CounterBlock c) => Learn(table, frame.Source, frame.VlanId, inId, c);
+
+    /// <summary>Learns <paramref name="source"/> in <paramref name="vlan"/> (the VLAN the ingress port put the frame in).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Learn(MacTable table, ulong source, int vlan, int inId, CounterBlock c)
     {
-        switch (table.Learn(frame.Source, frame.VlanId, inId))
+        switch (table.Learn(source, (ushort)vlan, inId))
         {
             case LearnResult.Learned:
                 c[Counter.Learned]++;

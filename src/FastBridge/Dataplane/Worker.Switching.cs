@@ -26,8 +26,17 @@ internal sealed partial class Worker
     {
         CounterBlock c = ingress.Counters[Id];
         long rxBytes = Parse(n);                      // 1. receive + parse (Worker.Receive.cs)
-        Classify(view, ingress.Id, n, c);             // 2. learn (Worker.Learn.cs), 3. decide (Worker.Decide.cs)
-        Act(view, ingress, n, c);                     // 4. flood policy (Worker.Flood.cs), 5. egress (Worker.Egress.cs)
+        if (view.Policies is null)                    // no port has VLANs or flags set: one branch per burst
+        {
+            Classify(view, ingress.Id, n, c);         // 2. learn (Worker.Learn.cs), 3. decide (Worker.Decide.cs)
+            Act(view, ingress, n, c);                 // 4. flood policy (Worker.Flood.cs), 5. egress (Worker.Egress.cs)
+        }
+        else
+        {
+            ClassifyWithPolicy(view, ingress.Id, n, c); // the same stages asking each port's policy (Worker.Policy.cs)
+            ActWithPolicy(view, ingress, n, c);
+        }
+
         HandOff(view);
 
         // Received frames are counted last: a reader that sees them counted also sees every copy they produced

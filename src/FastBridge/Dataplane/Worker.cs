@@ -70,6 +70,9 @@ internal sealed partial class Worker : IDisposable
         _rx = new Packet[_burst];
         _infos = new FrameInfo[_burst];
         _verdicts = new int[_burst];
+        _vlanOf = new int[_burst];
+        _floodTargets = new int[maxPorts];
+        _floodActions = new TagAction[maxPorts];
         _stage = new Packet[maxPorts * _burst];
         _stageCount = new int[maxPorts];
         _touched = new int[maxPorts];

@@ -47,6 +47,8 @@ public enum Counter
     [Counter("tx-csum-filled", CounterUnit.Frames, CounterScope.Port, "Frames whose pending checksum the engine filled for this port")]
     TxChecksumsFilled,
 
+
+
     [Counter("learned", CounterUnit.Events, CounterScope.Bridge, "New stations learned")]
     Learned,
 
@@ -67,4 +69,13 @@ public enum Counter
 
     [Counter("flaps", CounterUnit.Events, CounterScope.Bridge, "Moves of stations flapping between ports faster than the flap threshold")]
     Flaps,
+
+    [Counter("flood-withheld", CounterUnit.Frames, CounterScope.Port, "Flood copies not sent to this port by policy (flood, mcast_flood or bcast_flood off, or both ports isolated)")]
+    FloodWithheld,
+
+    [Counter("vlan-copies", CounterUnit.Frames, CounterScope.Port, "Extra copies of frames received here, made because their output ports differ in VLAN tagging")]
+    VlanCopies,
+
+    [Counter("not-learned", CounterUnit.Events, CounterScope.Port, "Sources not learned because the port's learning is off")]
+    NotLearned,
 }

@@ -30,7 +30,7 @@ public enum DropReason : byte
     [Drop("same-port", DropDirection.Ingress, "Known unicast whose destination sits on the ingress port: filtered, as a hub-facing bridge does")]
     SamePort,
 
-    [Drop("no-output", DropDirection.Ingress, "To flood, but no other port is up")]
+    [Drop("no-output", DropDirection.Ingress, "To flood, but no other port of the frame's VLAN is up")]
     NoOutput,
 
     [Drop("storm-limit", DropDirection.Ingress, "A flood (broadcast, multicast or unknown unicast) over the ingress port's storm-control limit")]
@@ -77,6 +77,17 @@ public enum DropReason : byte
 
     [Drop("bad-guest-buffer", DropDirection.Egress, "The guest's (vhost-user) receive buffer was malformed or too small for the frame")]
     BadGuestBuffer,
+
+    // ---- VLANs and port policy ----
+
+    [Drop("vlan-filtered", DropDirection.Ingress, "In a VLAN the ingress port does not carry (a foreign tag, or untagged on a trunk without a native VLAN)")]
+    VlanFiltered,
+
+    [Drop("isolated", DropDirection.Ingress, "Known unicast between two isolated ports")]
+    Isolated,
+
+    [Drop("flood-refused", DropDirection.Ingress, "To flood, but every other port of its VLAN refuses it (flood, mcast_flood or bcast_flood off, or both ports isolated)")]
+    FloodRefused,
 }
 
 /// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>

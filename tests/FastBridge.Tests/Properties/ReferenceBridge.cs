@@ -4,7 +4,7 @@ namespace FastBridge.Tests.Properties;
 /// The simplest learning bridge there is, to check FastBridge against: a dictionary from (MAC, VLAN) to port,
 /// learn every valid source, forward known unicast, flood the rest to every other port, filter same-port unicast.
 /// </summary>
-internal sealed class ReferenceBridge(int ports)
+internal sealed partial class ReferenceBridge(int ports)
 {
     private readonly Dictionary<(ulong Mac, ushort Vlan), (int Port, bool Static)> _table = [];
     private readonly HashSet<int> _ports = [.. Enumerable.Range(0, ports)];
