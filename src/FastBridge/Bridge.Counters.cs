@@ -41,10 +41,7 @@ public sealed partial class Bridge
                 port.Add(Counter.RxFrames, dropped);
             }
 
-            if (slot.Port is TapPort tap)
-            {
-                port.Add(Counter.RxErrors, tap.RxErrors);
-            }
+            slot.Port.AddOwnCounters(port);
 
             counters.Add(port);
             ports.Add(port);

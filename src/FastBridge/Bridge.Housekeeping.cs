@@ -65,6 +65,12 @@ public sealed partial class Bridge
 
         slot.LoggedStateVersion = version;
         PortState state = port.State;
+        if (port.ForgetsStationsOnStateChange && slot.Forwarding)
+        {
+            int forgotten = MacTable.RemovePort(slot.Id); // a new peer may be another machine
+            _log.LogInformation("port {Port} changed state: {Macs} MAC entries forgotten", port.Name, forgotten);
+        }
+
         if (state == PortState.Up)
         {
             _log.LogInformation("port {Port} is up again ({Reason})", port.Name, port.StateReason);

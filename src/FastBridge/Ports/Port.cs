@@ -101,6 +101,27 @@ public abstract class Port : IDisposable
     {
         Pool = pool;
         _wake = wake;
+        OnAttached();
+    }
+
+    /// <summary>Called once the port has its <see cref="Pool"/> (it joined a bridge): a port that starts I/O of its own starts it here.</summary>
+    protected virtual void OnAttached()
+    {
+    }
+
+    /// <summary>
+    /// True when the stations learned on this port are forgotten at every change of its state (the housekeeper does it,
+    /// within a second): a port whose peer can be replaced by another one (a socket's next client) says so. False (the
+    /// default): only a port that is gone loses its stations.
+    /// </summary>
+    protected internal virtual bool ForgetsStationsOnStateChange => false;
+
+    /// <summary>
+    /// Adds what the port counts itself, outside the workers' blocks, to its counter snapshot (failed reads, frames it
+    /// took for transmission and lost afterwards); called by <c>Bridge.ReadCounters</c> off the dataplane.
+    /// </summary>
+    internal virtual void AddOwnCounters(CounterValues counters)
+    {
     }
 
     internal void Detach() => _wake = null;

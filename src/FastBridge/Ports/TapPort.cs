@@ -153,6 +153,8 @@ public sealed unsafe partial class TapPort : Port
     /// <summary>Reads that failed with an unexpected errno (not EAGAIN, not a deleted device).</summary>
     internal long RxErrors => Volatile.Read(ref _rxErrors);
 
+    internal override void AddOwnCounters(Diagnostics.CounterValues counters) => counters.Add(Diagnostics.Counter.RxErrors, RxErrors);
+
     protected override void Dispose(bool disposing)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
