@@ -241,8 +241,9 @@ public sealed partial class StreamPort
             return;
         }
 
-        await _rxRoom.WaitAsync(BackpressureRetryMs * 20, ends).ConfigureAwait(false);
+        await _rxRoom.WaitAsync().ConfigureAwait(false); // the worker sets it when it took frames; Dispose sets it too
         Interlocked.Exchange(ref _readerWaiting, 0);
+        ends.ThrowIfCancellationRequested();
     }
 
     /// <summary>Frames out, until the connection ends; returns an error text, or "" when it was told to stop.</summary>
@@ -291,7 +292,7 @@ public sealed partial class StreamPort
                     continue;
                 }
 
-                await _txReady.WaitAsync(ends).ConfigureAwait(false);
+                await _txReady.WaitAsync().ConfigureAwait(false); // set by Transmit, or to stop (WakeWriterToStop)
             }
 
             return "";
@@ -317,10 +318,8 @@ public sealed partial class StreamPort
 
     private void WakeWriterToStop()
     {
-        if (Interlocked.Exchange(ref _writerSleeping, 0) != 0)
-        {
-            _txReady.Release();
-        }
+        Interlocked.Exchange(ref _writerSleeping, 0);
+        _txReady.Set(); // at most one spurious wake of the next connection's writer, which looks and sleeps again
     }
 
     private static void TryDelete(string path)
@@ -348,6 +347,8 @@ public sealed partial class StreamPort
         if (disposing)
         {
             _stop.Cancel();
+            _rxRoom.Set();
+            _txReady.Set();
             _listener.Dispose();
             try
             {

@@ -35,7 +35,7 @@ namespace FastBridge.Ports.QemuSocket;
 /// Waiting, in both directions without a lock: the reader wakes the worker with <see cref="Port.RequestPoll"/> once per
 /// batch (the worker's own eventfd handshake: one write at most while it sleeps, none while it runs), so the port needs
 /// no <see cref="Port.PollFd"/>. The writer, when the transmit ring is empty, announces that it sleeps, looks once more,
-/// then awaits a semaphore; Transmit releases it only if the writer announced sleep (a Dekker handshake with full fences
+/// then awaits an <see cref="AsyncSignal"/>; Transmit sets it only if the writer announced sleep (a Dekker handshake with full fences
 /// on both sides), so a busy writer costs the worker one fence per burst.
 /// </para>
 /// <para>
@@ -63,8 +63,8 @@ public sealed partial class StreamPort : Port
 {
     private readonly SpscRing _rx;
     private readonly SpscRing _tx;
-    private readonly SemaphoreSlim _rxRoom = new(0);
-    private readonly SemaphoreSlim _txReady = new(0);
+    private readonly AsyncSignal _rxRoom = new();
+    private readonly AsyncSignal _txReady = new();
     private readonly ILogger _log;
     private int _readerWaiting;
     private int _writerSleeping;
@@ -106,7 +106,7 @@ public sealed partial class StreamPort : Port
 
         if (n > 0 && Volatile.Read(ref _readerWaiting) != 0 && Interlocked.Exchange(ref _readerWaiting, 0) != 0)
         {
-            _rxRoom.Release(); // the reader stopped on a full ring: there is room again
+            _rxRoom.Set(); // the reader stopped on a full ring: there is room again
         }
 
         return n;
@@ -153,7 +153,7 @@ public sealed partial class StreamPort : Port
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _writerSleeping) != 0 && Interlocked.Exchange(ref _writerSleeping, 0) != 0)
         {
-            _txReady.Release();
+            _txReady.Set();
         }
     }
 

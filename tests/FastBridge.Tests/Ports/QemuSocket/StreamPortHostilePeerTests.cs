@@ -12,7 +12,7 @@ namespace FastBridge.Tests.Ports.QemuSocket;
 /// </summary>
 public sealed class StreamPortHostilePeerTests
 {
-    private static readonly TimeSpan Wait = StreamRig.Timeout;
+    private static readonly TimeSpan s_wait = StreamRig.Timeout;
 
     public static TheoryData<string, byte[], string> BadStreams() => new()
     {
@@ -29,11 +29,11 @@ public sealed class StreamPortHostilePeerTests
         using var rig = new StreamRig();
         using StreamPeer peer = rig.Connect();
         peer.SendRaw(bytes);
-        Assert.True(peer.WaitClosed(Wait), $"{what}: the peer was not disconnected");
+        Assert.True(peer.WaitClosed(s_wait), $"{what}: the peer was not disconnected");
         rig.WaitDown();
         Assert.Contains(reason, rig.Port.StateReason);
-        Assert.True(EndToEnd.WaitFor(() => rig.Counters("s0").Dropped(DropReason.BadFraming) == 1, Wait));
-        Assert.True(EndToEnd.WaitFor(() => rig.Log.Lines.Any(l => l.Contains("disconnected") && l.Contains(reason)), Wait), "the reason was not logged");
+        Assert.True(EndToEnd.WaitFor(() => rig.Counters("s0").Dropped(DropReason.BadFraming) == 1, s_wait));
+        Assert.True(EndToEnd.WaitFor(() => rig.Log.Lines.Any(l => l.Contains("disconnected") && l.Contains(reason)), s_wait), "the reason was not logged");
         OthersKeepSwitching(rig);
         NextPeerWorks(rig);
     }
@@ -52,7 +52,7 @@ public sealed class StreamPortHostilePeerTests
         peer.ShutdownSend();
         rig.WaitDown();
         Assert.Contains("stream ended inside a frame", rig.Port.StateReason);
-        Assert.True(EndToEnd.WaitFor(() => rig.Counters("s0").Dropped(DropReason.BadFraming) == 1, Wait));
+        Assert.True(EndToEnd.WaitFor(() => rig.Counters("s0").Dropped(DropReason.BadFraming) == 1, s_wait));
         Assert.Equal(1, rig.Counters("s0").RxFrames); // the cut frame counts as received and dropped
         NextPeerWorks(rig);
     }
@@ -83,13 +83,13 @@ public sealed class StreamPortHostilePeerTests
             bytes.AddRange(garbage);
             peer.SendRaw(bytes.ToArray());
             peer.ShutdownSend();
-            Assert.True(peer.WaitClosed(Wait), $"round {round}: the peer was never disconnected");
+            Assert.True(peer.WaitClosed(s_wait), $"round {round}: the peer was never disconnected");
             rig.WaitDown();
             badFraming += rig.Port.StateReason == "peer closed the connection" ? 0 : 1;
             OthersKeepSwitching(rig);
         }
 
-        Assert.True(EndToEnd.WaitFor(() => rig.Counters("s0").Dropped(DropReason.BadFraming) == badFraming, Wait),
+        Assert.True(EndToEnd.WaitFor(() => rig.Counters("s0").Dropped(DropReason.BadFraming) == badFraming, s_wait),
             $"bad-framing {rig.Counters("s0").Dropped(DropReason.BadFraming)}, disconnects for bad framing {badFraming}");
         Assert.True(badFraming >= 20, $"only {badFraming} of 40 peers broke the framing: the test lost its teeth");
         rig.AssertAccounted();
@@ -106,13 +106,13 @@ public sealed class StreamPortHostilePeerTests
 
         byte[] frame = StreamRig.Frame(to: 2, from: 1);
         rig.Harness.Inject(1, StreamRig.Broadcast(from: 2)); // station 2 sits behind p1
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(p1.Id) >= 1, Wait));
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(p1.Id) >= 1, s_wait));
         while (p1.TakeArray() is not null)
         {
         }
 
         rig.Harness.Inject(0, frame);
-        Assert.True(EndToEnd.WaitFor(() => p1.Pending > 0, Wait), "p0 -> p1 stopped while a hostile peer was on the stream port");
+        Assert.True(EndToEnd.WaitFor(() => p1.Pending > 0, s_wait), "p0 -> p1 stopped while a hostile peer was on the stream port");
         Assert.Equal(frame, p1.TakeArray());
         while (p0.TakeArray() is not null)
         {
@@ -123,10 +123,10 @@ public sealed class StreamPortHostilePeerTests
     {
         using StreamPeer peer = rig.Connect();
         peer.SendFrame(StreamRig.Broadcast(from: 30));
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.Lookup(Stations.Mac(30), 0) == rig.Port.Id, Wait));
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.Lookup(Stations.Mac(30), 0) == rig.Port.Id, s_wait));
         byte[] reply = StreamRig.Frame(to: 30, from: 1);
         rig.Harness.Inject(0, reply);
-        Assert.Equal(reply, peer.ReceiveFrame(Wait));
+        Assert.Equal(reply, peer.ReceiveFrame(s_wait));
         Assert.Equal(PortState.Up, rig.Port.State);
     }
 }

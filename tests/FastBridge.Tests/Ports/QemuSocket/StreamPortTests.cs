@@ -10,7 +10,7 @@ namespace FastBridge.Tests.Ports.QemuSocket;
 /// </summary>
 public sealed class StreamPortTests
 {
-    private static readonly TimeSpan Wait = StreamRig.Timeout;
+    private static readonly TimeSpan s_wait = StreamRig.Timeout;
 
     [Fact]
     public void Frames_cross_both_ways_between_the_socket_and_a_memory_port()
@@ -20,12 +20,12 @@ public sealed class StreamPortTests
 
         byte[] hello = StreamRig.Broadcast(from: 10);
         peer.SendFrame(hello);
-        Assert.True(EndToEnd.WaitFor(() => rig.Harness.Ports[0].Pending == 1 && rig.Harness.Ports[1].Pending == 1, Wait));
+        Assert.True(EndToEnd.WaitFor(() => rig.Harness.Ports[0].Pending == 1 && rig.Harness.Ports[1].Pending == 1, s_wait));
         Assert.Equal(hello, rig.Harness.Ports[0].TakeArray());
 
         byte[] reply = StreamRig.Frame(to: 10, from: 20, length: 1514, mark: 7);
         rig.Harness.Inject(0, reply);
-        Assert.Equal(reply, peer.ReceiveFrame(Wait));
+        Assert.Equal(reply, peer.ReceiveFrame(s_wait));
 
         rig.AssertAccounted(streamRx: 1);
         PortCounters s0 = rig.Counters("s0");
@@ -52,7 +52,7 @@ public sealed class StreamPortTests
         peer.SendRaw(rest.AsSpan(0, 3));                          // a header cut after 3 bytes
         peer.SendRaw(rest.AsSpan(3));
 
-        Assert.True(EndToEnd.WaitFor(() => rig.Harness.Ports[0].Pending == frames.Length, Wait), $"p0 has {rig.Harness.Ports[0].Pending} of {frames.Length}");
+        Assert.True(EndToEnd.WaitFor(() => rig.Harness.Ports[0].Pending == frames.Length, s_wait), $"p0 has {rig.Harness.Ports[0].Pending} of {frames.Length}");
         foreach (byte[] frame in frames)
         {
             Assert.Equal(frame, rig.Harness.Ports[0].TakeArray());
@@ -68,23 +68,23 @@ public sealed class StreamPortTests
         using var rig = new StreamRig();
         var first = rig.Connect();
         first.SendFrame(StreamRig.Broadcast(from: 10));
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(rig.Port.Id) == 1, Wait));
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(rig.Port.Id) == 1, s_wait));
 
         first.Dispose();
         rig.WaitDown();
         Assert.Equal("peer closed the connection", rig.Port.StateReason);
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(rig.Port.Id) == 0, Wait), "stations of the old peer not forgotten");
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(rig.Port.Id) == 0, s_wait), "stations of the old peer not forgotten");
 
         rig.Harness.Inject(0, StreamRig.Frame(to: 10, from: 20)); // while down: flooded towards s0, counted port-down
-        Assert.True(EndToEnd.WaitFor(() => rig.Counters("s0").Dropped(DropReason.PortDown) == 1, Wait), "the flood towards the down port was not counted port-down");
+        Assert.True(EndToEnd.WaitFor(() => rig.Counters("s0").Dropped(DropReason.PortDown) == 1, s_wait), "the flood towards the down port was not counted port-down");
         rig.AssertAccounted(streamRx: 1);
 
         using StreamPeer second = rig.Connect();
         second.SendFrame(StreamRig.Broadcast(from: 11));
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(rig.Port.Id) == 1, Wait));
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(rig.Port.Id) == 1, s_wait));
         byte[] reply = StreamRig.Frame(to: 11, from: 20);
         rig.Harness.Inject(0, reply);
-        Assert.Equal(reply, second.ReceiveFrame(Wait));
+        Assert.Equal(reply, second.ReceiveFrame(s_wait));
         Assert.Equal(2, rig.Port.Connections);
         rig.AssertAccounted(streamRx: 2);
     }
@@ -96,16 +96,16 @@ public sealed class StreamPortTests
         using StreamPeer first = rig.Connect();
         using (var intruder = StreamPeer.Connect(rig.Path))
         {
-            Assert.True(intruder.WaitClosed(Wait), "the second connection was not closed");
+            Assert.True(intruder.WaitClosed(s_wait), "the second connection was not closed");
         }
 
         Assert.Equal(1, rig.Port.Refused);
         Assert.Contains(rig.Log.Lines, l => l.Contains("refused") && l.Contains("already connected"));
         first.SendFrame(StreamRig.Broadcast(from: 10));
         byte[] reply = StreamRig.Frame(to: 10, from: 20);
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(rig.Port.Id) == 1, Wait));
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(rig.Port.Id) == 1, s_wait));
         rig.Harness.Inject(0, reply);
-        Assert.Equal(reply, first.ReceiveFrame(Wait));
+        Assert.Equal(reply, first.ReceiveFrame(s_wait));
         Assert.Equal(PortState.Up, rig.Port.State);
     }
 
@@ -115,7 +115,7 @@ public sealed class StreamPortTests
         using var rig = new StreamRig(ringSize: 64);
         using StreamPeer peer = rig.Connect();
         peer.SendFrame(StreamRig.Broadcast(from: 10));
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(rig.Port.Id) == 1, Wait));
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.CountOnPort(rig.Port.Id) == 1, s_wait));
 
         // The peer reads nothing: the socket buffer fills, the writer waits on it, the ring fills, the worker drops.
         byte[] big = StreamRig.Frame(to: 10, from: 20, length: 1500);
@@ -127,7 +127,7 @@ public sealed class StreamPortTests
                 rig.Harness.Ports[0].TryInject(big);
             }
 
-            Assert.True(EndToEnd.WaitFor(() => rig.Counters("p0").RxFrames == rig.Harness.Ports[0].Injected, Wait));
+            Assert.True(EndToEnd.WaitFor(() => rig.Counters("p0").RxFrames == rig.Harness.Ports[0].Injected, s_wait));
         }
 
         Assert.True(rig.Counters("s0").Dropped(DropReason.RingFull) > 0, "no ring-full drop while the peer read nothing");
