@@ -6,6 +6,16 @@
 #   perf/soak.sh 120          # a 2-minute check (perf/SOAK.md)
 #   perf/soak.sh 1800         # the 30-minute soak
 #
+# After the load, a drop phase (about 40 s) forces every kind of drop it can from outside, so that the accounting is
+# also checked when frames are dropped: raw frames (AF_PACKET, python3) with a multicast source (invalid-source),
+# to the sender's own MAC (same-port), a broadcast burst far over the storm limit (storm-limit; the switch runs with
+# --storm-limit 1000, far above the soak's own floods), 200,000-frame unicast bursts from two hosts at the third at
+# once (more than the switch can read: the kernel drops the excess in the TAP's queue, tx_dropped, outside the
+# switch; the switch's ring-full is printed but cannot occur here, as a TAP is written by the receiving worker itself,
+# without a ring), and h2's link set down while frames are sent to it, then up again (port-down, and h2 must answer
+# pings again). The phase fails unless invalid-source, same-port, storm-limit and port-down all counted, and the
+# identities below must still hold to the frame.
+#
 # Load (every part bounded by the duration): a ping flood h1 -> h2 (ping -f -w), TCP from h2 to h3 (iperf3, when
 # installed; else large pings), 8000-byte pings h3 -> h1 (fragmented to full-size frames), and broadcast pings
 # from h3 (flooded to every port). Addresses 198.18.0.1-3/24 only; namespaces and devices have a random suffix and are
@@ -54,7 +64,7 @@ trap cleanup EXIT INT TERM
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-"$cli" run --tap "${taps[0]}" --tap "${taps[1]}" --tap "${taps[2]}" --workers 2 --metrics "127.0.0.1:$metrics_port" --control "$control" 2>"$log" &
+"$cli" run --tap "${taps[0]}" --tap "${taps[1]}" --tap "${taps[2]}" --workers 2 --storm-limit 1000 --metrics "127.0.0.1:$metrics_port" --control "$control" 2>"$log" &
 switch_pid=$!
 for _ in $(seq 300); do grep -q started "$log" && break; kill -0 "$switch_pid" || { cat "$log" >&2; exit 1; }; sleep 0.1; done
 grep -q started "$log" || { echo "fastbridge did not start" >&2; cat "$log" >&2; exit 1; }
@@ -161,9 +171,67 @@ sleep 2
 snapshot end
 end_balanced=$balanced
 
+# ---- The drop phase -------------------------------------------------------------------------------------------
+mac() { in_ns "${spaces[$1]}" cat "/sys/class/net/${taps[$1]}/address"; }
+# blast HOST COUNT DST SRC: COUNT raw frames (EtherType 0x88B5, local experimental: every stack ignores it) out of
+# HOST's TAP, as fast as the kernel takes them (ENOBUFS: wait and retry).
+blast() {
+  in_ns "${spaces[$1]}" python3 -c '
+import socket, sys, time
+iface, count, dst, src = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+frame = bytes.fromhex(dst.replace(":", "")) + bytes.fromhex(src.replace(":", "")) + b"\x88\xb5" + b"fastbridge soak drop phase".ljust(46, b"\0")
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((iface, 0))
+for _ in range(count):
+    while True:
+        try:
+            s.send(frame)
+            break
+        except OSError:
+            time.sleep(0.001)
+' "${taps[$1]}" "$2" "$3" "$4"
+}
+# The switch's drop counter REASON on port I, from stats --json.
+drops_of() {
+  "$cli" stats --json --control "$control" | python3 -c '
+import json, sys
+print(next(p for p in json.load(sys.stdin)["ports"] if p["name"] == sys.argv[1])["drops"].get(sys.argv[2], 0))' "${taps[$1]}" "$2"
+}
+
+echo "== drop phase"
+m0=$(mac 0); m1=$(mac 1); m2=$(mac 2)
+blast 0 20000 ff:ff:ff:ff:ff:ff 03:00:5e:00:53:01        # multicast source: invalid-source at h1's port
+blast 0 20000 "$m0" "$m0"                                 # to itself, learned on its own port: same-port
+blast 2 50000 ff:ff:ff:ff:ff:ff "$m2"                     # 50,000 broadcasts at full speed vs 1000/s: storm-limit
+blast 0 200000 "$m2" "$m0" & b0=$!                        # two hosts at the third, at once: more than the switch reads
+blast 1 200000 "$m2" "$m1" & b1=$!
+wait "$b0" "$b1"
+in_ns "${spaces[1]}" ip link set dev "${taps[1]}" down    # h2 goes down: frames to it are port-down
+blast 0 5000 "$m1" "$m0"
+blast 0 2000 ff:ff:ff:ff:ff:ff "$m0"
+in_ns "${spaces[1]}" ip link set dev "${taps[1]}" up
+back=0
+for _ in $(seq 30); do in_ns "${spaces[0]}" ping -c 1 -W 1 198.18.0.2 >/dev/null 2>&1 && { back=1; break; }; done
+forced=1
+for check in "0 invalid-source" "0 same-port" "2 storm-limit" "1 port-down"; do
+  read -r port reason <<<"$check"
+  n=$(drops_of "$port" "$reason")
+  printf '   %s: %s %d\n' "${taps[$port]}" "$reason" "$n"
+  [[ $n -gt 0 ]] || forced=0
+done
+printf '   %s: ring-full %d (a TAP has no ring: expected 0)\n' "${taps[2]}" "$(drops_of 2 ring-full)"
+if [[ $back -eq 1 ]]; then echo "   h1 pings h2 again after its link came back up"; else echo "   h2 did NOT answer after its link came back up"; fi
+sleep 2
+snapshot "after drops"
+drops_balanced=$balanced
+
 grep -E 'WARN|warn|fail|error' "$log" | head -5 || true
-if [[ $start_balanced -eq 1 && $end_balanced -eq 1 ]]; then
-  echo "== accounting: switch and kernel agree on every port, at the start and at the end"
+if [[ $forced -ne 1 || $back -ne 1 ]]; then
+  echo "== drop phase: a forced drop did not count, or h2 did not come back (see above)"
+  exit 1
+fi
+if [[ $start_balanced -eq 1 && $end_balanced -eq 1 && $drops_balanced -eq 1 ]]; then
+  echo "== accounting: switch and kernel agree on every port, and rx = forwarded + ingress drops, offered = tx + egress drops, at the start, the end of the load and after the drop phase"
 else
   echo "== accounting: MISMATCH (see above)"
   exit 1

@@ -1,6 +1,5 @@
 using FastBridge.Dataplane;
 using FastBridge.Diagnostics;
-using FastBridge.Ports;
 
 namespace FastBridge;
 
@@ -32,17 +31,7 @@ public sealed partial class Bridge
                 port.Add(block);
             }
 
-            // What the port counted itself: frames it read and dropped before the switch saw them, and failed reads.
-            long[] portDrops = slot.Port.ReceiveDrops;
-            for (int r = 0; r < portDrops.Length; r++)
-            {
-                long dropped = Volatile.Read(ref portDrops[r]);
-                port.AddDrop((DropReason)r, dropped);
-                port.Add(Counter.RxFrames, dropped);
-            }
-
-            slot.Port.AddOwnCounters(port);
-
+            slot.Port.AddOwnCounters(port); // what the port counted itself (frames it dropped before the switch saw them, ...)
             counters.Add(port);
             ports.Add(port);
         }
@@ -62,6 +51,8 @@ public sealed partial class Bridge
         {
             totals.Add(block);
         }
+
+        slot.Port.AddOwnCounters(totals); // final: the port's worker no longer runs it
 
         for (int i = 0; i < totals.Values.Length; i++)
         {

@@ -77,7 +77,7 @@ public sealed partial class Bridge
             return;
         }
 
-        _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state == PortState.Gone ? "gone" : "down", port.StateReason);
+        _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state.Name(), port.StateReason);
         if (state == PortState.Gone && slot.Forwarding)
         {
             slot.Forwarding = false;

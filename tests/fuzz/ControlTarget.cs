@@ -10,39 +10,50 @@ namespace FastBridge.Fuzz;
 
 /// <summary>
 /// The <c>control</c> target: the input is the byte stream a control client sends (request lines, or anything). It
-/// runs through the server's own code, without a socket: <see cref="ControlLineFramer"/> (split on '\n', 64 KiB limit,
-/// fed in 4 KiB reads as the connection's pipe delivers them), <see cref="ControlConnection.IsBlank"/>,
-/// <see cref="ControlConnection.TryParse"/>, <see cref="ControlVerbs.Execute"/> against a real started
-/// <see cref="Bridge"/> with two <see cref="MemoryPort"/>s, and <see cref="ControlConnection.WriteResponse"/>.
+/// runs through the server's own code, without a socket: <see cref="ControlLineFramer"/> (split on '\n', fed in
+/// <see cref="ReadSize"/>-byte reads), <see cref="ControlConnection.IsBlank"/>, <see cref="ControlRateLimit"/>,
+/// <see cref="ControlConnection.TryParse"/>, <see cref="ControlVerbs.Execute"/> against a <see cref="Bridge"/> with two
+/// <see cref="MemoryPort"/>s, and <see cref="ControlConnection.WriteResponse"/>.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Not driven (and why): the socket, SCM_RIGHTS and peer credentials (no bytes to fuzz; the harness is the socket's
-/// owner, so every verb is allowed), the rate limit (time-based: it would make AFL's runs unstable; it answers before
-/// parsing anyway), and <c>port-add</c> unless <c>"fd": true</c>: by name it opens or creates a real TAP device, so the
-/// harness answers it itself with an error and never dispatches it. With <c>"fd": true</c> it is dispatched: no
-/// descriptor ever comes with a fuzzed line, so the verb refuses it without touching the system.
+/// Deterministic, so that AFL's coverage of an input is the same on every run: each input gets a new bridge, rate
+/// limit, fdb-show list pool and <see cref="FuzzClock"/> (nothing carries over from the previous input); under AFL the
+/// bridge is not started (no worker thread, no housekeeping timer calls the instrumented MAC table behind the input's
+/// back); the clock moves <see cref="Step"/> per request line, never by itself. The limits are scaled down so that
+/// small inputs reach them: a <see cref="MaxRequestBytes"/> line limit (the smallest the server accepts) and a budget
+/// of <see cref="RequestsPerSecond"/> requests a second.
+/// </para>
+/// <para>
+/// Not driven (and why): the socket, SCM_RIGHTS, peer credentials and the idle timeout (no bytes to fuzz; the harness
+/// is the socket's owner, so every verb is allowed), and <c>port-add</c> unless <c>"fd": true</c>: by name it opens or
+/// creates a real TAP device, so the harness answers it itself with an error and never dispatches it. With
+/// <c>"fd": true</c> it is dispatched: no descriptor ever comes with a fuzzed line, so the verb refuses it without
+/// touching the system.
 /// </para>
 /// <para>
 /// Invariants (a violation throws, which AFL records as a crash): nothing throws out of framing, parsing or dispatch;
 /// every response is exactly one line of JSON, an object whose <c>ok</c> is true (and has no <c>error</c>) or false
 /// with a non-empty <c>error</c>; the responses are, in order and in number, what a naive model of the framing predicts
 /// (one per non-blank line, a "request longer than" error per line over the limit, terminated or not, nothing for a
-/// cut-off last line within the limit); a verb never keeps a descriptor it was not given. After every input the
-/// bridge is put back to its initial state (the two ports present, table flushed including static entries, default
-/// capacity and aging), so memory cannot grow with the number of inputs; every <see cref="CheckEvery"/> inputs (and
-/// after every input on replay) a broadcast frame injected on p0 must come out of p1 within two seconds.
+/// cut-off last line within the limit); a verb never keeps a descriptor it was not given; the bridge ends with no port
+/// but p0 and p1. On replay (not under AFL) the bridge is started, and after each input a broadcast injected on p0
+/// must come out of p1 within two seconds.
 /// </para>
 /// </remarks>
 internal static class ControlTarget
 {
-    /// <summary>The server's limit (<see cref="ControlServerOptions.MaxRequestBytes"/>'s default).</summary>
-    public static readonly int MaxRequestBytes = new ControlServerOptions().MaxRequestBytes;
+    /// <summary>The line limit: the smallest <see cref="ControlServerOptions.MaxRequestBytes"/> allows (64 KiB in production).</summary>
+    public const int MaxRequestBytes = 256;
 
-    /// <summary>Bytes per emulated read: what the connection's fill loop asks the pipe for (GetMemory(4096)).</summary>
-    public const int ReadSize = 4096;
+    /// <summary>Bytes per emulated read (4 KiB in production): small, so that small inputs cross read boundaries.</summary>
+    public const int ReadSize = 64;
 
-    public const int CheckEvery = 1000;
+    /// <summary>The request budget (100 a second in production): with <see cref="Step"/>, the 11th quick request is limited.</summary>
+    public const int RequestsPerSecond = 10;
+
+    /// <summary>How far the clock moves per request line: the budget refills by half a request per line.</summary>
+    public static readonly TimeSpan Step = TimeSpan.FromMilliseconds(50);
 
     /// <summary>FASTBRIDGE_FUZZ_TRACE=1: print every response to stderr (for replaying one input by hand).</summary>
     public static readonly bool Trace = Environment.GetEnvironmentVariable("FASTBRIDGE_FUZZ_TRACE") == "1";
@@ -50,51 +61,41 @@ internal static class ControlTarget
     private static readonly byte[] s_probe = BuildProbe();
     private static readonly ArrayBufferWriter<byte> s_output = new();
     private static readonly Utf8JsonWriter s_json = new(s_output);
-    private static readonly ObjectPool<List<MacEntry>> s_entryLists = ControlServer.CreateEntryLists();
     private static readonly List<bool> s_expected = [];
     private static readonly List<bool> s_actual = [];
-    private static Bridge? s_bridge;
-    private static MemoryPort s_p0 = null!;
-    private static MemoryPort s_p1 = null!;
-    private static int s_initialCapacity;
-    private static int s_initialAging;
-    private static long s_inputs;
 
-    /// <summary>Creates and starts the bridge, once per process (on the first input: see Program.Main).</summary>
-    private static void Setup()
+    /// <summary>One input on a fresh bridge: every line answered and checked; with <paramref name="started"/>, switching too.</summary>
+    public static void Run(byte[] input, bool started)
     {
-        if (s_bridge is not null)
+        var clock = new FuzzClock();
+        using var bridge = new Bridge(new BridgeOptions
         {
-            return;
+            Name = "fuzz",
+            Workers = 1,
+            PoolFrames = 64,
+            LargePoolFrames = 0,
+            MaxMacs = 64,
+            Time = clock,
+        });
+        bridge.AddPort(new MemoryPort("p0", queueSize: 16));
+        bridge.AddPort(new MemoryPort("p1", queueSize: 16));
+        if (started)
+        {
+            bridge.Start();
         }
 
-        s_bridge = new Bridge(new BridgeOptions { Name = "fuzz", Workers = 1, PoolFrames = 256, LargePoolFrames = 0 });
-        s_p0 = new MemoryPort("p0", queueSize: 64);
-        s_p1 = new MemoryPort("p1", queueSize: 64);
-        s_bridge.AddPort(s_p0);
-        s_bridge.AddPort(s_p1);
-        s_bridge.Start();
-        s_initialCapacity = s_bridge.MacTable.Capacity;
-        s_initialAging = s_bridge.MacTable.AgingSeconds;
-        CheckSwitching();
-    }
-
-    /// <summary>One input: every line answered and checked, the bridge reset, and now and then its switching checked.</summary>
-    public static void Run(byte[] input, bool checkSwitching)
-    {
-        Setup();
-        Bridge bridge = s_bridge!;
-        Serve(input, bridge);
+        var session = new Session(bridge, clock, new ControlRateLimit(RequestsPerSecond, clock), ControlServer.CreateEntryLists());
+        Serve(input, session);
         ExpectFraming(input);
-        Reset(bridge);
-        if (checkSwitching || ++s_inputs % CheckEvery == 0)
+        CheckPorts(bridge);
+        if (started)
         {
-            CheckSwitching();
+            CheckSwitching(bridge);
         }
     }
 
     /// <summary>What ControlConnection.ProcessAsync does with the input, read by read, recording each response's kind.</summary>
-    private static void Serve(byte[] input, Bridge bridge)
+    private static void Serve(byte[] input, Session session)
     {
         s_actual.Clear();
         var framer = new ControlLineFramer(MaxRequestBytes);
@@ -127,7 +128,8 @@ internal static class ControlTarget
 
                 if (!ControlConnection.IsBlank(line))
                 {
-                    Respond(Handle(line, bridge), tooLong: false);
+                    session.Clock.Advance(Step);
+                    Respond(Handle(line, session), tooLong: false);
                 }
             }
 
@@ -139,9 +141,14 @@ internal static class ControlTarget
         }
     }
 
-    /// <summary>ControlConnection.HandleAsync after the rate limit, with port-add by name neutralised.</summary>
-    private static ControlResponse Handle(ReadOnlySequence<byte> line, Bridge bridge)
+    /// <summary>ControlConnection.HandleAsync, with port-add by name neutralised.</summary>
+    private static ControlResponse Handle(ReadOnlySequence<byte> line, Session session)
     {
+        if (!session.RateLimit.TryTake())
+        {
+            return session.RateLimit.Refusal();
+        }
+
         if (!ControlConnection.TryParse(line, out ControlRequest? request, out ControlResponse? invalid))
         {
             return invalid;
@@ -153,7 +160,7 @@ internal static class ControlTarget
         }
 
         int fd = -1;
-        ControlResponse response = ControlVerbs.Execute(bridge, request, ref fd, s_entryLists);
+        ControlResponse response = ControlVerbs.Execute(session.Bridge, request, ref fd, session.EntryLists);
         if (fd != -1)
         {
             throw new InvalidOperationException($"'{request.Verb}' set fd to {fd}, and no descriptor came with the request");
@@ -233,71 +240,57 @@ internal static class ControlTarget
         static string Kinds(List<bool> kinds) => string.Join(' ', kinds.Select(k => k ? "too-long" : "answer"));
     }
 
-    /// <summary>Back to the initial state: both ports in, no entries, default capacity and aging.</summary>
-    private static void Reset(Bridge bridge)
+    /// <summary>No verb may add a port (port-add by name is never dispatched, by fd never has a descriptor).</summary>
+    private static void CheckPorts(Bridge bridge)
     {
-        if (bridge.FindPort("p0") is null)
+        foreach (Port port in bridge.Ports)
         {
-            s_p0 = new MemoryPort("p0", queueSize: 64);
-            bridge.AddPort(s_p0);
+            if (port.Name is not ("p0" or "p1"))
+            {
+                throw new InvalidOperationException($"the bridge has ports [{string.Join(", ", bridge.Ports.Select(p => p.Name))}], not only p0 and p1");
+            }
         }
-
-        if (bridge.FindPort("p1") is null)
-        {
-            s_p1 = new MemoryPort("p1", queueSize: 64);
-            bridge.AddPort(s_p1);
-        }
-
-        if (!ReferenceEquals(bridge.FindPort("p0"), s_p0) || !ReferenceEquals(bridge.FindPort("p1"), s_p1) || bridge.Ports.Count != 2)
-        {
-            throw new InvalidOperationException($"the bridge has ports [{string.Join(", ", bridge.Ports.Select(p => p.Name))}], not p0 and p1");
-        }
-
-        MacTable table = bridge.MacTable;
-        if (table.Count > 0)
-        {
-            table.Flush(includeStatic: true);
-        }
-
-        if (table.Capacity != s_initialCapacity)
-        {
-            table.Resize(s_initialCapacity);
-        }
-
-        table.AgingSeconds = s_initialAging;
     }
 
-    /// <summary>A broadcast injected on p0 comes out of p1, unchanged, within two seconds (and not out of p0).</summary>
-    private static void CheckSwitching()
+    /// <summary>
+    /// A broadcast injected on p0 comes out of p1, unchanged, within two seconds (and not out of p0): the verbs left a
+    /// switch that switches. Ports a verb removed are added back and static entries flushed first (a static entry for
+    /// the probe's source on p1 would rightly drop it).
+    /// </summary>
+    private static void CheckSwitching(Bridge bridge)
     {
+        MemoryPort p0 = (bridge.FindPort("p0") as MemoryPort) ?? Add(bridge, "p0");
+        MemoryPort p1 = (bridge.FindPort("p1") as MemoryPort) ?? Add(bridge, "p1");
+        bridge.MacTable.Flush(includeStatic: true);
+        if (!p0.TryInject(s_probe))
+        {
+            throw new InvalidOperationException($"cannot inject on p0 (state {p0.State})");
+        }
+
         Span<byte> received = stackalloc byte[256];
-        while (s_p0.TryTake(received, out _) || s_p1.TryTake(received, out _))
-        {
-        }
-
-        if (!s_p0.TryInject(s_probe))
-        {
-            throw new InvalidOperationException($"cannot inject on p0 (state {s_p0.State})");
-        }
-
         long deadline = Environment.TickCount64 + 2000;
         int length;
-        while (!s_p1.TryTake(received, out length))
+        while (!p1.TryTake(received, out length))
         {
             if (Environment.TickCount64 > deadline)
             {
-                throw new InvalidOperationException($"a broadcast injected on p0 did not come out of p1 within 2 s (p0 {s_p0.State}, p1 {s_p1.State})");
+                throw new InvalidOperationException($"a broadcast injected on p0 did not come out of p1 within 2 s (p0 {p0.State}, p1 {p1.State})");
             }
 
-            Thread.Sleep(0);
+            Thread.Sleep(1);
         }
 
-        if (!received[..length].SequenceEqual(s_probe) || s_p0.Pending != 0)
+        if (!received[..length].SequenceEqual(s_probe) || p0.Pending != 0)
         {
-            throw new InvalidOperationException($"the probe came out of p1 changed ({length} bytes) or also out of p0 ({s_p0.Pending})");
+            throw new InvalidOperationException($"the probe came out of p1 changed ({length} bytes) or also out of p0 ({p0.Pending})");
         }
 
-        s_bridge!.MacTable.Flush(includeStatic: true); // forget the probe's source again
+        static MemoryPort Add(Bridge bridge, string name)
+        {
+            var port = new MemoryPort(name, queueSize: 16);
+            bridge.AddPort(port);
+            return port;
+        }
     }
 
     private static byte[] BuildProbe()
@@ -349,3 +342,6 @@ internal static class ControlTarget
         }
     }
 }
+
+/// <summary>What one input's requests run against; all of it new for each input.</summary>
+internal sealed record Session(Bridge Bridge, FuzzClock Clock, ControlRateLimit RateLimit, ObjectPool<List<MacEntry>> EntryLists);

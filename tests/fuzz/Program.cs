@@ -8,12 +8,15 @@ namespace FastBridge.Fuzz;
 /// <summary>
 /// SharpFuzz targets, run under AFL++ by <c>tests/fuzz/run.sh TARGET SECONDS</c>:
 /// <list type="bullet">
-/// <item><c>parser</c>: the input is one frame; <c>FrameParser.ParseScalar</c> and <c>ParseVector128</c> must not throw,
+/// <item><c>parser</c>: the input, as one frame: <c>FrameParser.ParseScalar</c> and <c>ParseVector128</c> must not throw,
 /// must agree field by field, and must name the drop reason the reference rule (written from
-/// <see cref="Diagnostics.DropReason"/>'s documentation) gives. Any disagreement throws, which AFL records as a crash.</item>
+/// <see cref="Diagnostics.DropReason"/>'s documentation) gives; then, read as a switch configuration and a sequence
+/// of frames, through the worker's receive side on bursts, against an oracle (see <see cref="FramePathTarget"/>).
+/// Any disagreement throws, which AFL records as a crash.</item>
 /// <item><c>control</c>: the input is what a control-socket client sends; it goes through the server's own framing,
-/// parsing and dispatch against a real bridge with two memory ports, and every response and the bridge's switching
-/// are checked (see <see cref="ControlTarget"/>, which also lists what is not driven: port-add by name never is).</item>
+/// rate limit, parsing and dispatch against a fresh bridge with two memory ports, deterministically (an injected
+/// clock, no threads), and every response is checked (see <see cref="ControlTarget"/>, which also lists what is not
+/// driven: port-add by name never is).</item>
 /// <item><c>replay TARGET DIR</c>: runs every file of DIR through TARGET in this process, without AFL (a smoke test, and
 /// how run.sh re-checks a corpus or a crash).</item>
 /// </list>
@@ -33,12 +36,12 @@ internal static class Program
         switch (target)
         {
             case "parser":
-                Fuzzer.Run(stream => Parser(ReadAll(stream)));
+                Fuzzer.Run(stream => FramePath(ReadAll(stream)));
                 return 0;
             case "control":
-                // Not set up before Fuzzer.Run: instrumented code (FastBridge.Control) must not run before AFL's shared
-                // memory is mapped, so the bridge is created by the first input.
-                Fuzzer.Run(stream => ControlTarget.Run(ReadAll(stream), checkSwitching: false));
+                // Nothing set up before Fuzzer.Run: instrumented code must not run before AFL's shared memory is
+                // mapped, and every input gets its own bridge anyway (see ControlTarget).
+                Fuzzer.Run(stream => ControlTarget.Run(ReadAll(stream), started: false));
                 return 0;
             case "replay" when args.Length == 3:
                 return Replay(args[1], args[2]);
@@ -48,7 +51,14 @@ internal static class Program
         }
     }
 
-    /// <summary>The parser target: both paths agree with each other and with the reference rule, on any bytes.</summary>
+    /// <summary>The parser target: the whole input as one frame, then as bursts of frames through a worker.</summary>
+    private static void FramePath(byte[] input)
+    {
+        Parser(input);
+        FramePathTarget.Run(input);
+    }
+
+    /// <summary>Both parse paths agree with each other and with the reference rule, on any bytes.</summary>
     internal static void Parser(ReadOnlySpan<byte> frame)
     {
         s_scalar(frame, out FrameInfo scalar);
@@ -106,10 +116,10 @@ internal static class Program
         switch (target)
         {
             case "parser":
-                run = input => Parser(input);
+                run = FramePath;
                 break;
             case "control":
-                run = input => ControlTarget.Run(input, checkSwitching: true);
+                run = input => ControlTarget.Run(input, started: true);
                 break;
             default:
                 return 2;

@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
-# Fuzz one FastBridge target with SharpFuzz + AFL++ for a given time, then fold what AFL found into the committed
-# corpus and report crashes.
+# Fuzz one FastBridge target with SharpFuzz + AFL++ (see tests/fuzz/README.md).
 #
-#   tests/fuzz/run.sh parser 600      # 10 minutes on FrameParser (scalar vs vector vs the reference rule)
+#   tests/fuzz/run.sh parser 600      # 10 minutes on the receive-side classification
 #   tests/fuzz/run.sh control 600     # 10 minutes on the control protocol (framing, parsing, dispatch to a bridge)
+#   tests/fuzz/run.sh cmin control    # deliberate: minimise corpus/control + the last run's new inputs with afl-cmin
+#
+# A run never writes into the working tree: the build, AFL's output and the new inputs live in a scratch folder,
+# $FASTBRIDGE_FUZZ_WORK (default /tmp/fastbridge-fuzz), per target. The committed corpus (corpus/TARGET) is only read
+# (as seeds, and replayed first: a corpus input that fails is a regression, exit 1 before fuzzing). What AFL found
+# is left in WORK/TARGET/new (deduplicated against the corpus); folding it into the corpus is `run.sh cmin TARGET`,
+# which replaces corpus/TARGET with the afl-cmin minimum of both, for you to review and commit.
 #
 # Installs what it needs: afl++ (apt) and the SharpFuzz.CommandLine dotnet tool (local manifest in this folder).
-# Builds tests/fuzz into tests/fuzz/out, instruments a copy of FastBridge.dll with `dotnet sharpfuzz`, replays the corpus
-# (a corpus input that fails is a regression: exit 1 before fuzzing), runs afl-fuzz -V SECONDS with
-# corpus/TARGET as seeds and findings/TARGET as its output, copies AFL's queue back into corpus/TARGET (deduplicated
-# by content, entries over 64 KiB left out so the corpus stays small), and replays every crash for its message.
-# The control target instruments only FastBridge.Control, MacAddress and MacTable: the dataplane worker thread and the
-# housekeeping timer run code of their own, which would make AFL's coverage unstable; the harness never creates a TAP
-# (port-add by name is answered by the harness, see ControlTarget.cs).
 # Exit: 0 no crash, 1 crashes (or a failing corpus input), 2 usage.
 set -euo pipefail
 
-usage() { echo "usage: $0 parser|control SECONDS" >&2; exit 2; }
+usage() { echo "usage: $0 parser|control SECONDS | $0 cmin parser|control" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
+mode=run
+if [[ $1 == cmin ]]; then
+  mode=cmin
+  shift
+  set -- "$1" 0
+fi
 target=$1
 seconds=$2
-[[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || usage
+[[ $seconds =~ ^[0-9]+$ ]] || usage
+[[ $mode == cmin || $seconds -gt 0 ]] || usage
 
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
@@ -37,16 +43,49 @@ if ! command -v afl-fuzz >/dev/null; then
 fi
 dotnet tool restore >/dev/null
 
+work=${FASTBRIDGE_FUZZ_WORK:-${TMPDIR:-/tmp}/fastbridge-fuzz}/$target
+corpus=$here/corpus/$target
+new=$work/new
+findings=$work/findings
+mkdir -p "$work" "$new"
+
 # out/plain replays inputs (instrumented code needs AFL's shared memory, so it cannot); out/afl is what AFL runs.
-out=$here/out
+out=$work/out
 rm -rf "$out"
 dotnet build FastBridge.Fuzz.csproj -c Release -o "$out/plain" -nologo -v quiet -clp:ErrorsOnly
 cp -r "$out/plain" "$out/afl"
 dotnet sharpfuzz "$out/afl/FastBridge.dll" "${instrument[@]}" >/dev/null
-echo "instrumented $out/afl/FastBridge.dll" >&2
+echo "instrumented $out/afl/FastBridge.dll (${instrument[*]})" >&2
 
-corpus=$here/corpus/$target
-findings=$here/findings/$target
+# AFL_SKIP_BIN_CHECK: the target is dotnet, instrumented by SharpFuzz, not by afl-cc. AFL_NO_AFFINITY: other work
+# may hold every core. -t 5000: a cold .NET start on a loaded machine is slow (a slow input is a hang, not a crash).
+export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
+dictionary=()
+[[ -f $here/$target.dict ]] && dictionary=(-x "$here/$target.dict")
+
+if [[ $mode == cmin ]]; then
+  all=$work/cmin-in
+  rm -rf "$all" "$work/cmin-out"
+  mkdir -p "$all"
+  cp "$corpus"/* "$all"/ 2>/dev/null || true
+  cp "$new"/* "$all"/ 2>/dev/null || true
+  echo "afl-cmin over $(ls "$all" | wc -l) inputs (corpus/$target + $new) ..." >&2
+  # AFL_ALLOW_TMP: the scratch folder is under /tmp by default; nobody else writes there.
+  AFL_ALLOW_TMP=1 afl-cmin -i "$all" -o "$work/cmin-out" -t 5000 -m none -- "$(command -v dotnet)" "$out/afl/FastBridge.Fuzz.dll" "$target" >&2
+  dotnet "$out/plain/FastBridge.Fuzz.dll" replay "$target" "$work/cmin-out"
+  # The hand-written seeds (seed-*) stay, needed or not: they say what the target is meant to reach. The rest of
+  # the corpus becomes what afl-cmin kept, named by content.
+  rm -f "$corpus"/afl-*
+  for entry in "$work/cmin-out"/*; do
+    name=$(basename "$entry")
+    [[ $name == seed-* ]] && continue
+    cp "$entry" "$corpus/afl-$(sha1sum <"$entry" | cut -c1-16)"
+  done
+  rm -rf "$new" "$all"
+  echo "corpus/$target: $(ls "$corpus" | wc -l) inputs, $(du -sh "$corpus" | cut -f1): review with git status, then commit" >&2
+  exit 0
+fi
+
 mkdir -p "$corpus"
 if ! dotnet "$out/plain/FastBridge.Fuzz.dll" replay "$target" "$corpus"; then
   echo "a corpus input fails before fuzzing: fix that first" >&2
@@ -55,31 +94,27 @@ fi
 
 rm -rf "$findings"
 mkdir -p "$findings"
-echo "afl-fuzz on '$target' for $seconds s ..." >&2
-# AFL_SKIP_BIN_CHECK: the target is dotnet, instrumented by SharpFuzz, not by afl-cc. AFL_NO_AFFINITY: other work
-# may hold every core. -t 5000: a cold .NET start on a loaded machine is slow (a slow input is a hang, not a crash).
-AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-  afl-fuzz -i "$corpus" -o "$findings" -V "$seconds" -t 5000 -m none -- dotnet "$out/afl/FastBridge.Fuzz.dll" "$target" \
+echo "afl-fuzz on '$target' for $seconds s (output in $findings) ..." >&2
+afl-fuzz -i "$corpus" -o "$findings" "${dictionary[@]}" -V "$seconds" -t 5000 -m none -- dotnet "$out/afl/FastBridge.Fuzz.dll" "$target" \
   >"$findings/afl.log" 2>&1 || { tail -30 "$findings/afl.log" >&2; echo "afl-fuzz failed" >&2; exit 1; }
 
 stats=$findings/default/fuzzer_stats
-grep -E '^(run_time|execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs|stability|bitmap_cvg) ' "$stats" >&2 || true
+grep -E '^(run_time|execs_done|execs_per_sec|cycles_done|corpus_count|corpus_found|saved_crashes|saved_hangs|stability|bitmap_cvg|edges_found|total_edges) ' "$stats" >&2 || true
 
 added=0
 declare -A known=()
-for existing in "$corpus"/*; do
+for existing in "$corpus"/* "$new"/*; do
   [[ -f $existing ]] && known[$(sha1sum <"$existing" | cut -c1-40)]=1
 done
 for entry in "$findings"/default/queue/id:*; do
   [[ -f $entry ]] || continue
-  (( $(stat -c %s "$entry") <= 65536 )) || continue
   sum=$(sha1sum <"$entry" | cut -c1-40)
   [[ -z ${known[$sum]:-} ]] || continue
   known[$sum]=1
-  cp "$entry" "$corpus/afl-${sum:0:16}"
+  cp "$entry" "$new/afl-${sum:0:16}"
   added=$((added + 1))
 done
-echo "corpus/$target: $added new inputs, $(ls "$corpus" | wc -l) in all, $(du -sh "$corpus" | cut -f1)" >&2
+echo "$new: $added new inputs ($(ls "$new" | wc -l) waiting); fold them into corpus/$target with: $0 cmin $target" >&2
 
 crashes=("$findings"/default/crashes/id:*)
 if [[ -e ${crashes[0]} ]]; then

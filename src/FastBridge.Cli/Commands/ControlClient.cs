@@ -67,6 +67,11 @@ internal sealed class ControlClient : IDisposable
     }
 
     /// <summary>Sends one line (a newline is added) and returns the response line.</summary>
+    /// <remarks>
+    /// A server that refuses the connection (too many connections) writes its reason and closes without reading the
+    /// request, so the request's write may fail (EPIPE, or a reset): the reason is then waiting in the socket, and it is
+    /// what the caller gets, as if it were the answer.
+    /// </remarks>
     public async Task<string> RequestRawAsync(string line, int fd = -1, CancellationToken cancel = default)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
@@ -80,19 +85,39 @@ internal sealed class ControlClient : IDisposable
             {
                 await _socket.SendAsync(bytes, SocketFlags.None, cancel).ConfigureAwait(false);
             }
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            return await ReadWhatWasSaidAsync(cancel).ConfigureAwait(false) ?? throw Lost(e);
+        }
 
+        try
+        {
             return await ReadLineAsync(cancel).ConfigureAwait(false)
                 ?? throw new ControlClientException(ExitCodes.Failed, $"the switch at {SocketPath} closed the connection without answering");
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException)
         {
-            throw new ControlClientException(ExitCodes.Failed, $"lost the connection to {SocketPath}: {e.Message}");
-        }
-        catch (IOException e)
-        {
-            throw new ControlClientException(ExitCodes.Failed, $"lost the connection to {SocketPath}: {e.Message}");
+            throw Lost(e);
         }
     }
+
+    /// <summary>After a failed write: a line the server sent before it closed, or null (nothing came within a second).</summary>
+    private async Task<string?> ReadWhatWasSaidAsync(CancellationToken cancel)
+    {
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        patience.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            return await ReadLineAsync(patience.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or IOException || (e is OperationCanceledException && !cancel.IsCancellationRequested))
+        {
+            return null;
+        }
+    }
+
+    private ControlClientException Lost(Exception e) => new(ExitCodes.Failed, $"lost the connection to {SocketPath}: {e.Message}");
 
     /// <summary>The next response line, or null at end of stream.</summary>
     public async Task<string?> ReadLineAsync(CancellationToken cancel = default)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FastBridge.Control;
 using FastBridge.Diagnostics;
+using FastBridge.Ports;
 
 namespace FastBridge.Cli.Output;
 
@@ -19,7 +20,7 @@ internal sealed record CounterReport(IReadOnlyList<PortCounterRow> Ports, int Ma
         var ports = new List<PortCounterRow>(counters.Ports.Count);
         foreach (PortCounters port in counters.Ports)
         {
-            ports.Add(new PortCounterRow(port.Name, port.Id, PortStateNames.State(port.State), d => port[d]));
+            ports.Add(new PortCounterRow(port.Name, port.Id, port.State.Name(), d => port[d]));
         }
 
         return new CounterReport(ports, counters.MacCount, counters.MacCapacity, counters.AgingSeconds, d => counters[d]);
@@ -46,16 +47,4 @@ internal sealed record CounterReport(IReadOnlyList<PortCounterRow> Ports, int Ma
 
         return counters is not null && counters.TryGetValue(d.JsonName, out JsonElement value) && value.TryGetInt64(out long n) ? n : null;
     }
-}
-
-/// <summary>Port state names as the control protocol spells them (up, down, gone).</summary>
-internal static class PortStateNames
-{
-    public static string State(FastBridge.Ports.PortState state) => state switch
-    {
-        FastBridge.Ports.PortState.Up => "up",
-        FastBridge.Ports.PortState.LinkDown => "down",
-        FastBridge.Ports.PortState.Gone => "gone",
-        _ => state.ToString().ToLowerInvariant(),
-    };
 }

@@ -16,10 +16,12 @@ namespace FastBridge.Control;
 /// zero-byte receive), then reads with recvmsg so that descriptors sent with a request (SCM_RIGHTS) are collected
 /// before its bytes reach the pipe; the process loop cuts the pipe's bytes into lines, answers each, and writes the
 /// answers through a <see cref="PipeWriter"/> over the socket. Limits: a line longer than
-/// <see cref="ControlServerOptions.MaxRequestBytes"/> gets an error and is skipped to its newline, a connection
-/// silent for <see cref="ControlServerOptions.IdleTimeout"/> is closed (so is one that leaves its responses unread
-/// that long), and a token bucket answers requests beyond <see cref="ControlServerOptions.RequestsPerSecond"/> with an
-/// error. A client that vanishes mid-request only ends its own loops; its partial line is dropped.
+/// <see cref="ControlServerOptions.MaxRequestBytes"/> gets an error and is skipped to its newline, a connection that
+/// completes no request for <see cref="ControlServerOptions.IdleTimeout"/> is closed (so is one that leaves its
+/// responses unread that long), and a token bucket (<see cref="ControlRateLimit"/>) answers requests beyond
+/// <see cref="ControlServerOptions.RequestsPerSecond"/> with an error. The idle clock is restarted by the process loop,
+/// on each complete non-blank line, not by the fill loop on any byte: blank lines or a line trickled in byte by byte
+/// would otherwise hold a connection slot forever. A client that vanishes mid-request only ends its own loops; its partial line is dropped.
 /// Thread-safety: the two loops share only the pipe and the descriptor list (locked).
 /// </remarks>
 internal sealed class ControlConnection
@@ -35,8 +37,8 @@ internal sealed class ControlConnection
     private readonly Utf8JsonWriter _json;
     private readonly List<int> _fds = [];
     private readonly ControlLineFramer _framer;
-    private double _tokens;
-    private long _refilledAt;
+    private readonly ControlRateLimit _rateLimit;
+    private readonly CancellationTokenSource _idle;
 
     public ControlConnection(ControlServer server, Socket socket, ControlServerOptions options, ILogger log)
     {
@@ -51,8 +53,8 @@ internal sealed class ControlConnection
         _output = PipeWriter.Create(new NetworkStream(socket, ownsSocket: false), new StreamPipeWriterOptions(leaveOpen: true));
         _json = new Utf8JsonWriter(_output);
         _framer = new ControlLineFramer(options.MaxRequestBytes);
-        _tokens = options.RequestsPerSecond;
-        _refilledAt = Environment.TickCount64;
+        _rateLimit = new ControlRateLimit(options.RequestsPerSecond, options.Time);
+        _idle = new CancellationTokenSource(options.IdleTimeout, options.Time);
     }
 
     public PeerCredentials Peer { get; }
@@ -79,6 +81,7 @@ internal sealed class ControlConnection
             await _output.CompleteAsync().ConfigureAwait(false);
             _json.Dispose();
             _socket.Dispose();
+            _idle.Dispose();
             lock (_fds)
             {
                 foreach (int fd in _fds)
@@ -94,14 +97,13 @@ internal sealed class ControlConnection
     /// <summary>Moves bytes (and descriptors) from the socket into the pipe until end of stream, idle timeout or stop.</summary>
     private async Task FillAsync(CancellationToken done)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(done);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(done, _idle.Token);
         PipeWriter writer = _input.Writer;
         Exception? failure = null;
         try
         {
             while (true)
             {
-                idle.CancelAfter(_options.IdleTimeout);
                 await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, idle.Token).ConfigureAwait(false);
                 Memory<byte> memory = writer.GetMemory(4096);
                 int received = Receive(memory.Span, out int errno);
@@ -131,7 +133,7 @@ internal sealed class ControlConnection
         }
         catch (OperationCanceledException) when (!done.IsCancellationRequested)
         {
-            _log.LogDebug("control client pid {Pid} silent for {Timeout}: closing", Peer.Pid, _options.IdleTimeout);
+            _log.LogDebug("control client pid {Pid} completed no request for {Timeout}: closing", Peer.Pid, _options.IdleTimeout);
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
@@ -186,6 +188,12 @@ internal sealed class ControlConnection
                     continue;
                 }
 
+                if (IsBlank(line))
+                {
+                    continue; // no response, and not activity: the idle clock keeps running
+                }
+
+                _idle.CancelAfter(_options.IdleTimeout); // a complete request: the connection is in use
                 await HandleAsync(line, done).ConfigureAwait(false);
             }
 
@@ -202,14 +210,9 @@ internal sealed class ControlConnection
 
     private async ValueTask HandleAsync(ReadOnlySequence<byte> line, CancellationToken done)
     {
-        if (IsBlank(line))
+        if (!_rateLimit.TryTake())
         {
-            return;
-        }
-
-        if (!TryTakeToken())
-        {
-            await RespondAsync(ControlResponse.Failure($"rate limit: more than {_options.RequestsPerSecond} requests a second on this connection; slow down"), done).ConfigureAwait(false);
+            await RespondAsync(_rateLimit.Refusal(), done).ConfigureAwait(false);
             return;
         }
 
@@ -252,29 +255,13 @@ internal sealed class ControlConnection
     private async ValueTask RespondAsync(ControlResponse response, CancellationToken done)
     {
         WriteResponse(_json, _output, response);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(done);
-        timeout.CancelAfter(_options.IdleTimeout);
+        using var unread = new CancellationTokenSource(_options.IdleTimeout, _options.Time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(done, unread.Token);
         FlushResult flushed = await _output.FlushAsync(timeout.Token).ConfigureAwait(false);
         if (flushed.IsCompleted)
         {
             throw new IOException("the client stopped reading");
         }
-    }
-
-    /// <summary>Token bucket: <see cref="ControlServerOptions.RequestsPerSecond"/> a second, as many in a burst.</summary>
-    private bool TryTakeToken()
-    {
-        long now = Environment.TickCount64;
-        int rate = _options.RequestsPerSecond;
-        _tokens = Math.Min(rate, _tokens + ((now - _refilledAt) * rate / 1000.0));
-        _refilledAt = now;
-        if (_tokens < 1)
-        {
-            return false;
-        }
-
-        _tokens--;
-        return true;
     }
 
     /// <summary>

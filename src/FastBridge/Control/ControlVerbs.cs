@@ -243,7 +243,7 @@ internal static class ControlVerbs
                 Name = c.Name,
                 Id = c.Id,
                 Kind = port is null ? c.Kind : KindOf(port),
-                State = StateName(c.State),
+                State = c.State.Name(),
                 Reason = c.State == PortState.Up ? null : c.StateReason,
                 Device = (port as TapPort)?.DeviceName,
                 Counters = CounterMembers(c, CounterScope.Port),
@@ -305,7 +305,7 @@ internal static class ControlVerbs
         Name = port.Name,
         Id = port.Id,
         Kind = KindOf(port),
-        State = StateName(port.State),
+        State = port.State.Name(),
         Reason = port.State == PortState.Up ? null : port.StateReason,
         Device = (port as TapPort)?.DeviceName,
     };
@@ -315,14 +315,6 @@ internal static class ControlVerbs
         TapPort => "tap",
         MemoryPort => "memory",
         _ => port.GetType().Name,
-    };
-
-    private static string StateName(PortState state) => state switch
-    {
-        PortState.Up => "up",
-        PortState.LinkDown => "down",
-        PortState.Gone => "gone",
-        _ => state.ToString().ToLowerInvariant(),
     };
 
     private static Dictionary<int, string> PortNames(Bridge bridge)

@@ -57,6 +57,23 @@ public abstract class Port : IDisposable
     protected void CountReceiveDrop(DropReason reason) => ReceiveDrops[(int)reason]++;
 
     /// <summary>
+    /// Adds what the port counts itself (not the engine's per-worker blocks) into <paramref name="snapshot"/>: its
+    /// receive drops, each also counted as received so the accounting balances, and whatever a port kind keeps of its
+    /// own (a TAP port's failed reads). A new port kind overrides this, calls the base and adds its own
+    /// <see cref="Counter"/> entries, so the engine needs no type checks to report them. Called off the dataplane, while
+    /// the owning worker may still be counting: read fields written by the dataplane with <see cref="Volatile"/>.
+    /// </summary>
+    protected internal virtual void AddOwnCounters(CounterValues snapshot)
+    {
+        for (int r = 0; r < ReceiveDrops.Length; r++)
+        {
+            long dropped = Volatile.Read(ref ReceiveDrops[r]);
+            snapshot.AddDrop((DropReason)r, dropped);
+            snapshot.Add(Counter.RxFrames, dropped);
+        }
+    }
+
+    /// <summary>
     /// True when the port takes frames with offload metadata as they are (<see cref="Packet.Offload"/>: a checksum
     /// still to fill, a GSO super-frame of up to 64 KiB) and carries the metadata on, as a TAP opened with a virtio-net
     /// header does. False (the default): the engine fills pending checksums and cuts super-frames into segments before
@@ -115,14 +132,6 @@ public abstract class Port : IDisposable
     /// default): only a port that is gone loses its stations.
     /// </summary>
     protected internal virtual bool ForgetsStationsOnStateChange => false;
-
-    /// <summary>
-    /// Adds what the port counts itself, outside the workers' blocks, to its counter snapshot (failed reads, frames it
-    /// took for transmission and lost afterwards); called by <c>Bridge.ReadCounters</c> off the dataplane.
-    /// </summary>
-    internal virtual void AddOwnCounters(CounterValues counters)
-    {
-    }
 
     internal void Detach() => _wake = null;
 

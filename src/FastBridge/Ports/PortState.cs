@@ -12,3 +12,16 @@ public enum PortState
     /// <summary>The device is gone (deleted, fd failed): the port carries nothing until it is removed and added again.</summary>
     Gone = 2,
 }
+
+/// <summary>The one spelling of each <see cref="PortState"/> in the control protocol, the CLI and the logs.</summary>
+public static class PortStateNames
+{
+    /// <summary>"up", "down" or "gone".</summary>
+    public static string Name(this PortState state) => state switch
+    {
+        PortState.Up => "up",
+        PortState.LinkDown => "down",
+        PortState.Gone => "gone",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+}

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FastBridge.Buffers;
+using FastBridge.Diagnostics;
 using FastBridge.Interop;
 
 namespace FastBridge.Ports;
@@ -153,7 +154,12 @@ public sealed unsafe partial class TapPort : Port
     /// <summary>Reads that failed with an unexpected errno (not EAGAIN, not a deleted device).</summary>
     internal long RxErrors => Volatile.Read(ref _rxErrors);
 
-    internal override void AddOwnCounters(Diagnostics.CounterValues counters) => counters.Add(Diagnostics.Counter.RxErrors, RxErrors);
+    /// <summary>Adds the failed reads (<see cref="Counter.RxErrors"/>) to what every port counts itself.</summary>
+    protected internal override void AddOwnCounters(CounterValues snapshot)
+    {
+        base.AddOwnCounters(snapshot);
+        snapshot.Add(Counter.RxErrors, RxErrors);
+    }
 
     protected override void Dispose(bool disposing)
     {

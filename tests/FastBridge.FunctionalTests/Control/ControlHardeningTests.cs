@@ -4,6 +4,7 @@ using System.Text.Json;
 using FastBridge.Cli.Commands;
 using FastBridge.Control;
 using FastBridge.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FastBridge.Tests.Control;
 
@@ -95,6 +96,56 @@ public sealed class ControlHardeningTests
         rig.AssertForwarding();
 
         Assert.Null(ControlRig.ReadLine(silent, s_timeout)); // end of stream: the server hung up
+        Assert.True(EndToEnd.WaitFor(() => rig.Server.ConnectionCount == 0, s_timeout));
+    }
+
+    [Theory]
+    [InlineData("\n")] // blank lines: no response, no activity
+    [InlineData(" ")] // a request that never completes
+    public void A_client_that_only_sends_blank_lines_or_an_unfinished_line_is_closed_after_the_idle_timeout(string trickle)
+    {
+        using var rig = new ControlRig(new ControlServerOptions { IdleTimeout = TimeSpan.FromSeconds(1) });
+        using Socket socket = rig.RawSocket();
+        socket.Send("{\"verb\":\"status\"}\n"u8.ToArray());
+        ControlRig.AssertOk(ControlRig.Parse(ControlRig.ReadLine(socket, s_timeout)!));
+
+        // One byte every 50 ms, far more often than the 1 s timeout, for at most 15 s (before, each one restarted the
+        // idle clock and the connection was never closed).
+        byte[] one = [(byte)trickle[0]];
+        bool closed = EndToEnd.WaitFor(() =>
+        {
+            try
+            {
+                socket.Send(one);
+            }
+            catch (SocketException)
+            {
+                return true; // the server hung up (EPIPE / reset)
+            }
+
+            return socket.Poll(50_000, SelectMode.SelectRead) && socket.Available == 0; // readable and empty: end of stream
+        }, TimeSpan.FromSeconds(15));
+        Assert.True(closed, $"a connection sending only '{trickle.ReplaceLineEndings("\\n")}' was kept open for 15 s with a 1 s idle timeout");
+        Assert.True(EndToEnd.WaitFor(() => rig.Server.ConnectionCount == 0, s_timeout));
+        rig.AssertForwarding();
+    }
+
+    [Fact]
+    public void Complete_requests_keep_a_connection_open_and_the_idle_clock_runs_from_the_last_one()
+    {
+        var clock = new FakeTimeProvider();
+        using var rig = new ControlRig(new ControlServerOptions { IdleTimeout = TimeSpan.FromSeconds(60), Time = clock });
+        using Socket socket = rig.RawSocket();
+        for (int i = 0; i < 4; i++)
+        {
+            socket.Send("{\"verb\":\"status\"}\n"u8.ToArray());
+            ControlRig.AssertOk(ControlRig.Parse(ControlRig.ReadLine(socket, s_timeout)!)); // answered: the clock restarted
+            clock.Advance(TimeSpan.FromSeconds(50)); // 200 s connected in all, never 60 s without a request
+        }
+
+        socket.Send("\n\n \n{\"verb\":"u8.ToArray()); // blank lines and half a request
+        clock.Advance(TimeSpan.FromSeconds(10)); // 60 s since the last complete request
+        Assert.Null(ControlRig.ReadLine(socket, s_timeout)); // end of stream: the server hung up
         Assert.True(EndToEnd.WaitFor(() => rig.Server.ConnectionCount == 0, s_timeout));
     }
 

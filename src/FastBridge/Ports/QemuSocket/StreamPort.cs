@@ -157,8 +157,10 @@ public sealed partial class StreamPort : Port
         }
     }
 
-    internal override void AddOwnCounters(CounterValues counters)
+    /// <summary>Also moves frames lost at a disconnect from tx-frames to port-down drops (the worker counted them as sent).</summary>
+    protected internal override void AddOwnCounters(CounterValues counters)
     {
+        base.AddOwnCounters(counters);
         long lost = Interlocked.Read(ref _txLostFrames);
         counters.Add(Counter.TxFrames, -lost);
         counters.Add(Counter.TxBytes, -Interlocked.Read(ref _txLostBytes));
