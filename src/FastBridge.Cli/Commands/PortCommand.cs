@@ -12,11 +12,20 @@ internal static class PortCommand
         var addName = new Argument<string>("NAME") { Description = "port name: the TAP device to create or attach (with --fd: the name to give the port)" };
         var fd = new Option<int?>("--fd") { Description = "hand over this open TAP file descriptor of the calling process instead of opening NAME" };
         fd.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) { r.AddError("--fd must be 0 or more"); } });
-        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd };
+        var stream = new Option<string?>("--stream") { Description = "listen on this unix socket for QEMU's -netdev stream instead of opening a TAP" };
+        var group = new Option<string?>("--socket-group") { Description = "with --stream: group allowed to connect (mode 0660); default 0600" };
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or a QEMU stream-socket port with --stream PATH") { addName, fd, stream, group };
         add.WithControlOptions().SetAction((result, cancel) =>
         {
             int? handOver = result.GetValue(fd);
-            var request = new ControlRequest { Verb = "port-add", Name = result.GetValue(addName), Fd = handOver is null ? null : true };
+            var request = new ControlRequest
+            {
+                Verb = "port-add",
+                Name = result.GetValue(addName),
+                Fd = handOver is null ? null : true,
+                Stream = result.GetValue(stream) is { } path ? Path.GetFullPath(path) : null,
+                Group = result.GetValue(group),
+            };
             return ControlCall.RunAsync(result, request, r =>
                 Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")})"),
                 handOver ?? -1, cancel);

@@ -80,9 +80,11 @@ internal static class RunCommand
             Description = "open the TAPs without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
         };
 
+        var streams = StreamPortCli.Streams();
+        var socketGroup = StreamPortCli.Group();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
+            streams, socketGroup, taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
         command.SetAction(result =>
         {
@@ -117,7 +119,7 @@ internal static class RunCommand
             }
             else
             {
-                if (ports.Length == 0)
+                if (ports.Length == 0 && (result.GetValue(streams) ?? []).Length == 0)
                 {
                     Console.Error.WriteLine("fastbridge run: at least one --tap NAME is needed (or a --config FILE)");
                     return ExitCodes.Usage;
@@ -132,7 +134,7 @@ internal static class RunCommand
             }
 
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false });
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, result.GetValue(streams) ?? [], result.GetValue(socketGroup));
         });
         return command;
     }
@@ -140,7 +142,8 @@ internal static class RunCommand
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
-    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions)
+    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions,
+        string[] streams, string? socketGroup)
     {
         foreach (string tap in taps)
         {
@@ -177,6 +180,11 @@ internal static class RunCommand
 
             bridge.AddPort(port);
             log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
+        }
+
+        if (!StreamPortCli.AddAll(bridge, streams, socketGroup, logging))
+        {
+            return ExitCodes.Failed;
         }
 
         ControlServer server;

@@ -19,6 +19,12 @@ public sealed class ControlRequest
     /// <summary>port-add: adopt the descriptor sent with this request (SCM_RIGHTS) instead of opening a TAP by name.</summary>
     public bool? Fd { get; set; }
 
+    /// <summary>port-add: listen on this unix socket path for QEMU's <c>-netdev stream</c> instead of opening a TAP.</summary>
+    public string? Stream { get; set; }
+
+    /// <summary>port-add with <see cref="Stream"/>: the group that may connect (socket mode 0660); default 0600.</summary>
+    public string? Group { get; set; }
+
     /// <summary>fdb-add: the port of the entry; fdb-show, fdb-flush: only this port.</summary>
     public string? Port { get; set; }
 
