@@ -43,10 +43,13 @@ internal static class Program
                 // mapped, and every input gets its own bridge anyway (see ControlTarget).
                 Fuzzer.Run(stream => ControlTarget.Run(ReadAll(stream), started: false));
                 return 0;
+            case "stream":
+                Fuzzer.Run(stream => StreamFramingTarget.Run(ReadAll(stream)));
+                return 0;
             case "replay" when args.Length == 3:
                 return Replay(args[1], args[2]);
             default:
-                Console.Error.WriteLine("usage: FastBridge.Fuzz parser | control | replay TARGET DIR");
+                Console.Error.WriteLine("usage: FastBridge.Fuzz parser | control | stream | replay TARGET DIR");
                 return 2;
         }
     }
@@ -120,6 +123,9 @@ internal static class Program
                 break;
             case "control":
                 run = input => ControlTarget.Run(input, started: true);
+                break;
+            case "stream":
+                run = input => StreamFramingTarget.Run(input);
                 break;
             default:
                 return 2;

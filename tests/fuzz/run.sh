@@ -34,6 +34,7 @@ cd "$here"
 case $target in
   parser) instrument=() ;; # every type of FastBridge.dll
   control) instrument=(FastBridge.Control FastBridge.Frames.MacAddress FastBridge.Switching.MacTable) ;;
+  stream) instrument=(FastBridge.Ports.QemuSocket.StreamFraming) ;;
   *) usage ;;
 esac
 
