@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# FastBridge side by side with its peers over TAP devices, the way /work/shared/PEERS.md ran them.
+# FastBridge side by side with its peers (Linux bridge, Open vSwitch, vde_switch, native/tapfwd) over TAP devices.
 #
 # For each switch: two hosts in network namespaces (198.18.0.1 and .2, MACs 02:00:00:00:00:01/02); the switch
 # process runs in a third namespace and creates its two TAPs there; each TAP's kernel side is then moved into a host

@@ -8,6 +8,12 @@ internal static class CliLogging
     public static ILoggerFactory Create(LogLevel level = LogLevel.Information) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(level);
+        Configure(builder);
+    });
+
+    /// <summary>The one-line, timestamped, stderr console logger on <paramref name="builder"/>.</summary>
+    public static void Configure(ILoggingBuilder builder)
+    {
         builder.AddSimpleConsole(options =>
         {
             options.SingleLine = true;
@@ -15,5 +21,5 @@ internal static class CliLogging
             options.IncludeScopes = false;
         });
         builder.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
-    });
+    }
 }

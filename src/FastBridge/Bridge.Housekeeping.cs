@@ -73,10 +73,16 @@ public sealed partial class Bridge
 
         if (state == PortState.Up)
         {
-            _log.LogInformation("port {Port} is up again ({Reason})", port.Name, port.StateReason);
+            if (slot.LoggedDown)
+            {
+                slot.LoggedDown = false;
+                _log.LogInformation("port {Port} is up again ({Reason})", port.Name, port.StateReason);
+            }
+
             return;
         }
 
+        slot.LoggedDown = true;
         _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state.Name(), port.StateReason);
         if (state == PortState.Gone && slot.Forwarding)
         {

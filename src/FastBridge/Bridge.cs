@@ -117,8 +117,9 @@ public sealed partial class Bridge : IDisposable
             }
 
             _housekeeping = new Timer(_ => Housekeep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-            _log.LogInformation("bridge {Name} started: {Workers} workers, {Ports} ports, aging {Aging} s, max {MaxMacs} MACs",
-                Name, Workers.Length, Ports.Count, MacTable.AgingSeconds, MacTable.Capacity);
+            _log.LogInformation("bridge {Name} started: {Workers} {WorkerNoun}, {Ports} {PortNoun}, aging {Aging} s, max {MaxMacs} MACs",
+                Name, Workers.Length, Workers.Length == 1 ? "worker" : "workers", Ports.Count, Ports.Count == 1 ? "port" : "ports",
+                MacTable.AgingSeconds, MacTable.Capacity);
         }
     }
 

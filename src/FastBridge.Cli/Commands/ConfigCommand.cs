@@ -9,20 +9,12 @@ internal static class ConfigCommand
 {
     public static Command Create()
     {
-        var seconds = new Argument<long>("SECONDS") { Description = "seconds an idle MAC entry lives; 0 = never age" };
-        seconds.Validators.Add(r => { if (r.GetValueOrDefault<long>() is < 0 or > int.MaxValue) { r.AddError("SECONDS must be 0 or more"); } });
+        var seconds = Numbers.Argument("SECONDS", 0, int.MaxValue, "0 or more seconds (0 = never age)", "seconds an idle MAC entry lives; 0 = never age");
         var aging = new Command("aging", "Set the MAC aging time, live") { seconds };
         aging.WithControlOptions().SetAction((result, cancel) =>
             ControlCall.RunAsync(result, new ControlRequest { Verb = "config-aging", Value = result.GetValue(seconds) }, Write, cancel: cancel));
 
-        var capacity = new Argument<long>("N") { Description = "MAC table capacity" };
-        capacity.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<long>() is < 1 or > MacTable.MaxCapacity)
-            {
-                r.AddError($"N must be between 1 and {MacTable.MaxCapacity}");
-            }
-        });
+        var capacity = Numbers.Argument("N", 1, MacTable.MaxCapacity, $"1 to {MacTable.MaxCapacity} entries", "MAC table capacity");
         var maxMacs = new Command("max-macs", "Resize the MAC table, live (shrinking keeps static, then the freshest entries)") { capacity };
         maxMacs.WithControlOptions().SetAction((result, cancel) =>
             ControlCall.RunAsync(result, new ControlRequest { Verb = "config-max-macs", Value = result.GetValue(capacity) }, Write, cancel: cancel));
@@ -33,6 +25,6 @@ internal static class ConfigCommand
     private static void Write(ControlResponse response)
     {
         TableInfo table = response.Table!;
-        Console.Out.WriteLine($"aging {table.AgingSeconds} s, max-macs {table.Capacity} ({table.Size} entries now)");
+        Console.Out.WriteLine($"aging {table.AgingSeconds} s, max-macs {table.Capacity} ({StatusCommand.Plural(table.Size, "entry", "entries")} now)");
     }
 }

@@ -18,15 +18,7 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var hosts = new Option<int>("--hosts") { Description = "number of hosts (2-8)", DefaultValueFactory = _ => Hosts };
-        hosts.Validators.Add(r =>
-        {
-            int v = r.GetValueOrDefault<int>();
-            if (v < 2 || v > 8)
-            {
-                r.AddError("--hosts must be between 2 and 8");
-            }
-        });
+        var hosts = Numbers.Option("--hosts", 2, 8, "2 to 8 hosts", "number of hosts (2-8)", Hosts);
         var command = new Command("demo", "Three namespaces behind TAP devices ping each other through FastBridge") { hosts };
         command.SetAction(result => Run(result.GetValue(hosts)));
         return command;
@@ -36,7 +28,7 @@ internal static class DemoCommand
     {
         if (Privileges.Missing() is { } missing)
         {
-            Console.Error.WriteLine($"fastbridge demo: {missing}");
+            Console.Error.WriteLine($"fastbridge: {missing}");
             return ExitCodes.Failed;
         }
 
@@ -98,7 +90,7 @@ internal static class DemoCommand
         }
         catch (Exception e) when (e is TapException or InvalidOperationException)
         {
-            Console.Error.WriteLine($"fastbridge demo: {e.Message}");
+            Console.Error.WriteLine($"fastbridge: {e.Message}");
             return ExitCodes.Failed;
         }
         finally

@@ -11,8 +11,7 @@ internal static class FdbCommand
     public static Command Create()
     {
         var showPort = new Option<string?>("--port") { Description = "only entries on this port" };
-        var showVlan = new Option<int?>("--vlan") { Description = "only entries in this VLAN" };
-        ControlCall.ValidateVlan(showVlan);
+        var showVlan = Numbers.OptionalOption("--vlan", 0, 4095, "a VLAN id from 0 to 4095", "only entries in this VLAN");
         var show = new Command("show", "List the MAC table: MAC, VLAN, port, static/dynamic, age") { showPort, showVlan };
         show.WithControlOptions().SetAction((result, cancel) =>
             ControlCall.RunAsync(result, new ControlRequest { Verb = "fdb-show", Port = result.GetValue(showPort), Vlan = result.GetValue(showVlan) },
@@ -20,8 +19,7 @@ internal static class FdbCommand
 
         var addMac = MacArgument();
         var addPort = new Argument<string>("PORT") { Description = "port the station is behind" };
-        var addVlan = new Option<int?>("--vlan") { Description = "VLAN id (default 0: untagged)" };
-        ControlCall.ValidateVlan(addVlan);
+        var addVlan = Numbers.OptionalOption("--vlan", 0, 4095, "a VLAN id from 0 to 4095", "VLAN id (default 0: untagged)");
         var add = new Command("add", "Add a static entry (never ages, never moved by learning)") { addMac, addPort, addVlan };
         add.WithControlOptions().SetAction((result, cancel) =>
             ControlCall.RunAsync(result, new ControlRequest
@@ -30,24 +28,26 @@ internal static class FdbCommand
                 Mac = result.GetValue(addMac),
                 Port = result.GetValue(addPort),
                 Vlan = result.GetValue(addVlan),
-            }, _ => Console.Out.WriteLine($"static entry {result.GetValue(addMac)} vlan {result.GetValue(addVlan) ?? 0} -> {result.GetValue(addPort)} added"), cancel: cancel));
+            }, _ => Console.Out.WriteLine($"static entry {Normalised(result.GetValue(addMac))} vlan {result.GetValue(addVlan) ?? 0} -> {result.GetValue(addPort)} added"), cancel: cancel));
 
         var delMac = MacArgument();
-        var delVlan = new Option<int?>("--vlan") { Description = "VLAN id (default 0)" };
-        ControlCall.ValidateVlan(delVlan);
+        var delVlan = Numbers.OptionalOption("--vlan", 0, 4095, "a VLAN id from 0 to 4095", "VLAN id (default 0)");
         var del = new Command("del", "Remove the entry of a station, static or dynamic") { delMac, delVlan };
         del.WithControlOptions().SetAction((result, cancel) =>
             ControlCall.RunAsync(result, new ControlRequest { Verb = "fdb-del", Mac = result.GetValue(delMac), Vlan = result.GetValue(delVlan) },
-                _ => Console.Out.WriteLine($"entry {result.GetValue(delMac)} vlan {result.GetValue(delVlan) ?? 0} removed"), cancel: cancel));
+                _ => Console.Out.WriteLine($"entry {Normalised(result.GetValue(delMac))} vlan {result.GetValue(delVlan) ?? 0} removed"), cancel: cancel));
 
         var flushPort = new Option<string?>("--port") { Description = "only entries on this port" };
         var flush = new Command("flush", "Remove the learned (dynamic) entries; static ones stay") { flushPort };
         flush.WithControlOptions().SetAction((result, cancel) =>
             ControlCall.RunAsync(result, new ControlRequest { Verb = "fdb-flush", Port = result.GetValue(flushPort) },
-                r => Console.Out.WriteLine($"{r.Removed ?? 0} entries flushed"), cancel: cancel));
+                r => Console.Out.WriteLine($"{StatusCommand.Plural(r.Removed ?? 0, "entry", "entries")} flushed"), cancel: cancel));
 
         return new Command("fdb", "Show and edit the MAC table (forwarding database) of a running switch") { show, add, del, flush };
     }
+
+    /// <summary>The MAC as the switch stores and shows it (lower case, colons), whatever way it was typed.</summary>
+    private static string Normalised(string? mac) => MacAddress.TryParse(mac, out MacAddress parsed) ? parsed.ToString() : mac ?? "";
 
     private static Argument<string> MacArgument()
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FastBridge.Cli.Output;
 using FastBridge.Control;
+using FastBridge.Ports;
 
 namespace FastBridge.Cli.Commands;
 
@@ -10,14 +11,20 @@ internal static class PortCommand
     public static Command Create()
     {
         var addName = new Argument<string>("NAME") { Description = "port name: the TAP device to create or attach (with --fd: the name to give the port)" };
-        var fd = new Option<int?>("--fd") { Description = "hand over this open TAP file descriptor of the calling process instead of opening NAME" };
-        fd.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) { r.AddError("--fd must be 0 or more"); } });
+        var fd = Numbers.OptionalOption("--fd", 0, int.MaxValue, "a file descriptor number, 0 or more",
+            "hand over this open TAP file descriptor of the calling process instead of opening NAME");
         var stream = new Option<string?>("--stream") { Description = "listen on this unix socket for QEMU's -netdev stream instead of opening a TAP" };
         var group = new Option<string?>("--socket-group") { Description = "with --stream: group allowed to connect (mode 0660); default 0600" };
         var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or a QEMU stream-socket port with --stream PATH") { addName, fd, stream, group };
         add.WithControlOptions().SetAction((result, cancel) =>
         {
             int? handOver = result.GetValue(fd);
+            if (handOver is { } number && CheckTapFd(number) is { } problem)
+            {
+                Console.Error.WriteLine($"fastbridge: {problem}");
+                return Task.FromResult(ExitCodes.Failed);
+            }
+
             var request = new ControlRequest
             {
                 Verb = "port-add",
@@ -42,6 +49,30 @@ internal static class PortCommand
             ControlCall.RunAsync(result, new ControlRequest { Verb = "port-list" }, r => WritePorts(r.Ports ?? []), cancel: cancel));
 
         return new Command("port", "Add, remove and list the ports of a running switch") { add, del, list };
+    }
+
+    /// <summary>
+    /// Checks, before sending it, that <paramref name="fd"/> is open in this process and is an attached TAP with
+    /// IFF_NO_PI: the same checks the switch makes when it adopts it, but here the message names the user's number (the
+    /// switch receives it under another) and a number the shell never opened is not sent by mistake (the runtime has
+    /// descriptors of its own). Returns why it cannot be sent, or null.
+    /// </summary>
+    private static string? CheckTapFd(int fd)
+    {
+        try
+        {
+            // Adopting a duplicate runs every check and leaves the caller's fd open; the probe port is dropped at once.
+            using TapPort probe = TapPort.Adopt(fd, ownsFd: false);
+            return null;
+        }
+        catch (TapException e) when (e.Errno == 9) // EBADF
+        {
+            return $"fd {fd} is not open in this process: open the TAP device in the program that runs fastbridge and let fastbridge inherit it (README: 'Handing over a TAP file descriptor')";
+        }
+        catch (TapException e)
+        {
+            return e.Message.Replace("cannot adopt fd", "cannot hand over fd", StringComparison.Ordinal);
+        }
     }
 
     private static void WritePorts(List<PortInfo> ports)

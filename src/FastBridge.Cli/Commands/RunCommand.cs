@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FastBridge.Cli.Hosting;
 using FastBridge.Control;
 using FastBridge.Ports;
 using FastBridge.Switching;
@@ -17,48 +18,32 @@ internal static class RunCommand
             Arity = ArgumentArity.ZeroOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
-        var aging = new Option<int>("--aging")
+        taps.Validators.Add(r =>
         {
-            Description = "seconds an idle MAC entry lives; 0 = never age",
-            DefaultValueFactory = _ => MacTable.DefaultAgingSeconds,
-        };
-        aging.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--aging must be 0 or more seconds"); } });
-        var maxMacs = new Option<int>("--max-macs")
-        {
-            Description = "MAC table capacity",
-            DefaultValueFactory = _ => MacTable.DefaultCapacity,
-        };
-        maxMacs.Validators.Add(r =>
-        {
-            int v = r.GetValueOrDefault<int>();
-            if (v < 1 || v > MacTable.MaxCapacity)
+            foreach (var token in r.Tokens)
             {
-                r.AddError($"--max-macs must be between 1 and {MacTable.MaxCapacity}");
+                try
+                {
+                    TapPort.ValidateInterfaceName(token.Value);
+                }
+                catch (ArgumentException e)
+                {
+                    r.AddError($"--tap: {e.Message}");
+                    return;
+                }
             }
         });
-        var maxMacsPerPort = new Option<int>("--max-macs-per-port")
-        {
-            Description = "most MACs one port may learn (0 = no limit; a full table evicts from the port holding the most)",
-        };
-        maxMacsPerPort.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--max-macs-per-port must be 0 (no limit) or more"); } });
-        var workers = new Option<int>("--workers")
-        {
-            Description = "dataplane threads (default: half the processors, at least one)",
-        };
-        workers.Validators.Add(r =>
-        {
-            int v = r.GetValueOrDefault<int>();
-            if (v < 0 || v > 64)
-            {
-                r.AddError("--workers must be between 1 and 64");
-            }
-        });
-        var stormLimit = new Option<int>("--storm-limit")
-        {
-            Description = "storm control: floods per second a port may send, per kind (broadcast, multicast, unknown unicast); 0 = off",
-            DefaultValueFactory = _ => BridgeOptions.DefaultStormLimit,
-        };
-        stormLimit.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) { r.AddError("--storm-limit must be 0 (off) or more frames per second"); } });
+        var aging = Numbers.Option("--aging", 0, int.MaxValue, "0 or more seconds (0 = never age)",
+            "seconds an idle MAC entry lives; 0 = never age", MacTable.DefaultAgingSeconds);
+        var maxMacs = Numbers.Option("--max-macs", 1, MacTable.MaxCapacity, $"1 to {MacTable.MaxCapacity} entries",
+            "MAC table capacity", MacTable.DefaultCapacity);
+        var maxMacsPerPort = Numbers.Option("--max-macs-per-port", 0, int.MaxValue, "0 (no limit) or more",
+            "most MACs one port may learn (0 = no limit; a full table evicts from the port holding the most)");
+        var workers = Numbers.Option("--workers", 0, 64, "1 to 64 threads (0 = half the processors)",
+            "dataplane threads (default: half the processors, at least one)");
+        var stormLimit = Numbers.Option("--storm-limit", 0, int.MaxValue, "0 (off) or more frames per second",
+            "storm control: floods per second a port may send, per kind (broadcast, multicast, unknown unicast); 0 = off",
+            BridgeOptions.DefaultStormLimit);
         var name = new Option<string>("--name") { Description = "bridge name (its control socket is /run/fastbridge/NAME.sock)", DefaultValueFactory = _ => "fb0" };
         var control = new Option<string?>("--control") { Description = "control socket path (default /run/fastbridge/NAME.sock)" };
         var config = new Option<string?>("--config") { Description = "JSON file with name, control, ports, aging, max_macs, max_macs_per_port, workers, storm_limit, metrics; flags override it" };
@@ -86,6 +71,8 @@ internal static class RunCommand
         {
             streams, socketGroup, taps, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
+        // A synchronous action: System.CommandLine then leaves SIGINT/SIGTERM to the host's lifetime (an async action
+        // would get its own handler that cancels and, after a timeout, abandons the action).
         command.SetAction(result =>
         {
             var options = new BridgeOptions();
@@ -102,7 +89,7 @@ internal static class RunCommand
                 }
                 catch (FormatException e)
                 {
-                    Console.Error.WriteLine($"fastbridge run: {e.Message}");
+                    Console.Error.WriteLine($"fastbridge: {e.Message}");
                     return ExitCodes.Usage;
                 }
 
@@ -121,7 +108,7 @@ internal static class RunCommand
             {
                 if (ports.Length == 0 && (result.GetValue(streams) ?? []).Length == 0)
                 {
-                    Console.Error.WriteLine("fastbridge run: at least one --tap NAME is needed (or a --config FILE)");
+                    Console.Error.WriteLine("fastbridge: at least one --tap NAME is needed (or a --config FILE)");
                     return ExitCodes.Usage;
                 }
 
@@ -149,79 +136,12 @@ internal static class RunCommand
         {
             if (Array.IndexOf(taps, tap) != Array.LastIndexOf(taps, tap))
             {
-                Console.Error.WriteLine($"fastbridge run: --tap {tap} given twice");
+                Console.Error.WriteLine($"fastbridge: --tap {tap} given twice");
                 return ExitCodes.Usage;
             }
         }
 
-        using ILoggerFactory logging = CliLogging.Create(verbose ? LogLevel.Debug : LogLevel.Information);
-        options.LoggerFactory = logging;
-        ILogger log = logging.CreateLogger("fastbridge");
-        using var shutdown = new ShutdownSignal();
-        if (ControlServer.IsLive(socketPath))
-        {
-            Console.Error.WriteLine($"fastbridge: control socket '{socketPath}' is in use by a running switch (stop it, or choose another --name or --control)");
-            return ExitCodes.Failed;
-        }
-
-        using var bridge = new Bridge(options);
-        foreach (string tap in taps)
-        {
-            TapPort port;
-            try
-            {
-                port = TapPort.Open(tap, tapOptions);
-            }
-            catch (Exception e) when (e is TapException or ArgumentException)
-            {
-                Console.Error.WriteLine($"fastbridge: {e.Message}");
-                return e is ArgumentException ? ExitCodes.Usage : ExitCodes.Failed;
-            }
-
-            bridge.AddPort(port);
-            log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
-        }
-
-        if (!StreamPortCli.AddAll(bridge, streams, socketGroup, logging))
-        {
-            return ExitCodes.Failed;
-        }
-
-        ControlServer server;
-        try
-        {
-            server = ControlServer.Start(bridge, socketPath, logging.CreateLogger("fastbridge.control"));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"fastbridge: {e.Message}");
-            return ExitCodes.Failed;
-        }
-
-        using (server)
-        {
-            bridge.Start();
-            Metrics.PrometheusEndpoint? metrics = null;
-            if (metricsAt is not null)
-            {
-                Metrics.PrometheusEndpoint.TryParse(metricsAt, out var endpoint, out _);
-                try
-                {
-                    metrics = Metrics.PrometheusEndpoint.Start(endpoint!);
-                    log.LogInformation("metrics at {Url}", metrics.Url);
-                }
-                catch (Exception e) when (e is System.Net.HttpListenerException or InvalidOperationException)
-                {
-                    Console.Error.WriteLine($"fastbridge: cannot serve metrics at {metricsAt}: {e.Message}");
-                    return ExitCodes.Failed;
-                }
-            }
-
-            using Metrics.PrometheusEndpoint? metricsEndpoint = metrics;
-            shutdown.Token.WaitHandle.WaitOne();
-            log.LogInformation("{Signal} received, stopping", shutdown.Received);
-        }
-
-        return ExitCodes.Ok;
+        return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions, streams, socketGroup), verbose ? LogLevel.Debug : LogLevel.Information)
+            .GetAwaiter().GetResult();
     }
 }

@@ -40,13 +40,17 @@ internal sealed class RunConfig
             using FileStream file = File.OpenRead(path);
             config = JsonSerializer.Deserialize(file, RunConfigJson.Default.RunConfig);
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FormatException($"cannot read config file '{path}': no such file", e);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new FormatException($"cannot read config file '{path}': {e.Message}", e);
         }
         catch (JsonException e)
         {
-            throw new FormatException($"config file '{path}' is not valid: {e.Message}", e);
+            throw new FormatException($"config file '{path}' is not valid: {Explain(e)}", e);
         }
 
         if (config is null)
@@ -56,6 +60,39 @@ internal sealed class RunConfig
 
         config.Check(path);
         return config;
+    }
+
+    /// <summary>What each member must hold, in the words of an error message.</summary>
+    private static readonly Dictionary<string, string> s_expected = new()
+    {
+        ["name"] = "a switch name (text)",
+        ["control"] = "a socket path (text)",
+        ["ports"] = "a list of TAP names, e.g. [\"tap0\", \"tap1\"]",
+        ["aging"] = "a whole number of seconds",
+        ["max_macs"] = "a whole number of entries",
+        ["max_macs_per_port"] = "a whole number of entries",
+        ["workers"] = "a whole number of threads",
+        ["storm_limit"] = "a whole number of frames per second",
+        ["metrics"] = "an ADDRESS:PORT (text)",
+        ["offloads"] = "true or false",
+    };
+
+    /// <summary>A JSON error in the file's terms: the member and what it must hold, or where the syntax broke.</summary>
+    private static string Explain(JsonException e)
+    {
+        string? member = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..].Split('[', '.')[0] : null;
+        string where = e.LineNumber is long line ? $" (line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1})" : "";
+        if (member is not null && !s_expected.ContainsKey(member))
+        {
+            return $"unknown setting \"{member}\"{where}; the settings are {string.Join(", ", s_expected.Keys)}";
+        }
+
+        if (member is not null && e.Message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return $"\"{member}\" must be {s_expected[member]}{where}";
+        }
+
+        return $"not well-formed JSON{where}";
     }
 
     private void Check(string path)

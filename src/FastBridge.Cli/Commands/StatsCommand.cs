@@ -10,8 +10,7 @@ internal static class StatsCommand
     public static Command Create()
     {
         var watch = new Option<bool>("--watch", "-w") { Description = "refresh once a second with rates, until Ctrl-C" };
-        var count = new Option<int?>("--count") { Description = "with --watch: stop after N samples (implies --watch)" };
-        count.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) { r.AddError("--count must be 1 or more"); } });
+        var count = Numbers.OptionalOption("--count", 1, int.MaxValue, "1 or more samples", "with --watch: stop after N samples (implies --watch)");
         var command = new Command("stats", "Per-port rx/tx frames and bytes and drops by reason; MAC table totals") { watch, count };
         command.WithControlOptions().SetAction((result, cancel) =>
         {

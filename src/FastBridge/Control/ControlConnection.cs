@@ -51,7 +51,7 @@ internal sealed class ControlConnection
         long pause = options.MaxRequestBytes + (64L * 1024);
         _input = new Pipe(new PipeOptions(pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, useSynchronizationContext: false));
         _output = PipeWriter.Create(new NetworkStream(socket, ownsSocket: false), new StreamPipeWriterOptions(leaveOpen: true));
-        _json = new Utf8JsonWriter(_output);
+        _json = new Utf8JsonWriter(_output, ControlJson.WriterOptions);
         _framer = new ControlLineFramer(options.MaxRequestBytes);
         _rateLimit = new ControlRateLimit(options.RequestsPerSecond, options.Time);
         _idle = new CancellationTokenSource(options.IdleTimeout, options.Time);

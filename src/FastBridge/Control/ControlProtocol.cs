@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -148,4 +149,12 @@ public sealed class TableInfo
 [JsonSerializable(typeof(ControlRequest))]
 [JsonSerializable(typeof(ControlResponse))]
 [JsonSerializable(typeof(long))]
-public sealed partial class ControlJson : JsonSerializerContext;
+public sealed partial class ControlJson : JsonSerializerContext
+{
+    /// <summary>
+    /// How response lines are written: only what JSON requires is escaped (quotes, backslashes, control characters),
+    /// so a message reads <c>port 'tap0'</c> on the wire, not <c>port \u0027tap0\u0027</c>. The default encoder also
+    /// escapes HTML-sensitive characters, which matters for a page, not for a local socket.
+    /// </summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}

@@ -49,6 +49,9 @@ internal sealed class PortSlot
     /// <summary>State version the housekeeper last logged.</summary>
     public int LoggedStateVersion;
 
+    /// <summary>Housekeeping logged this port down or gone, so its return is worth an "up again" line.</summary>
+    public bool LoggedDown;
+
     /// <summary>Storm-limit drops the housekeeper last logged.</summary>
     public long LoggedStormDrops;
 }

@@ -40,10 +40,6 @@ public enum DropReason : byte
     [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP made no sense for the frame")]
     BadOffload,
 
-    // The stream cannot be resynchronized after a wrong length: one drop per disconnected peer.
-    [Drop("bad-framing", DropDirection.Ingress, "A socket peer sent a frame length of 0 or over 65,535, or a frame cut short by the end of the stream: it is disconnected")]
-    BadFraming,
-
     // ---- egress: one copy towards one output port ----
 
     [Drop("ring-full", DropDirection.Egress, "The output port's ring was full: the port is slower than its offered load")]
@@ -58,6 +54,12 @@ public enum DropReason : byte
     // The segments of a super-frame, or a copy of a flooded frame whose checksum was pending.
     [Drop("no-tx-buffer", DropDirection.Egress, "The output port takes no offloads and the pool had no buffer to finish the frame into")]
     NoTxBuffer,
+
+    // ---- ingress, added later (numbers are public API: new members go last) ----
+
+    // The stream cannot be resynchronized after a wrong length: one drop per disconnected peer.
+    [Drop("bad-framing", DropDirection.Ingress, "A socket peer sent a frame length of 0 or over 65,535, or a frame cut short by the end of the stream: it is disconnected")]
+    BadFraming,
 }
 
 /// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>

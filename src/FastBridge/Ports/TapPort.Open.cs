@@ -51,12 +51,12 @@ public sealed unsafe partial class TapPort
             }
 
             int vnetHeaderSize = options.Offloads ? EnableOffloads(fd, deviceName) : DisableOffloads(fd);
-            if (options.BringUp)
+            bool wasDown = options.BringUp && BringUp(deviceName);
+            return new TapPort(deviceName, deviceName, handle, created, vnetHeaderSize)
             {
-                BringUp(deviceName);
-            }
-
-            return new TapPort(deviceName, deviceName, handle, created, vnetHeaderSize);
+                // An existing device found administratively down is set down again when the port lets go of it.
+                _restoreDownIfIndex = wasDown && !created ? (int)Libc.IfNameToIndex(deviceName) : 0,
+            };
         }
         catch
         {
@@ -206,32 +206,70 @@ public sealed unsafe partial class TapPort
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> unless <paramref name="name"/> is a name the kernel accepts: 1 to 15
-    /// printable ASCII characters, no '/', ':' or whitespace, not "." or "..".
+    /// printable ASCII characters, no '/', ':' or whitespace, not "." or "..". The message names the interface and is
+    /// shown to users as it is (the CLI, the control protocol), so it carries no "(Parameter 'name')" suffix.
     /// </summary>
     internal static void ValidateInterfaceName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (name.Length is 0 or > IfReq.NameSize - 1)
         {
-            throw new ArgumentException($"interface name '{name}' must be 1 to {IfReq.NameSize - 1} characters long", nameof(name));
+            throw new ArgumentException($"interface name '{name}' must be 1 to {IfReq.NameSize - 1} characters long");
         }
 
         if (name is "." or "..")
         {
-            throw new ArgumentException($"interface name '{name}' is not allowed", nameof(name));
+            throw new ArgumentException($"interface name '{name}' is not allowed");
         }
 
         foreach (char c in name)
         {
             if (c is <= ' ' or >= (char)0x7f or '/' or ':')
             {
-                throw new ArgumentException($"interface name '{name}' contains '{c}': use printable ASCII without '/', ':' or whitespace", nameof(name));
+                throw new ArgumentException($"interface name '{name}' contains '{c}': use printable ASCII without '/', ':' or whitespace");
             }
         }
     }
 
-    /// <summary>Sets IFF_UP on the interface in the current namespace (SIOCGIFFLAGS, then SIOCSIFFLAGS when needed).</summary>
-    private static void BringUp(string name)
+    /// <summary>
+    /// The interface index of an attached device that <see cref="Open"/> found down and set up, so that dispose sets
+    /// it down again (0: nothing to restore). README promises that an attached device is left as it was found.
+    /// </summary>
+    private int _restoreDownIfIndex;
+
+    /// <summary>
+    /// Sets an attached device that was down before <see cref="Open"/> down again. Best effort: the device may have
+    /// been deleted, moved to another namespace or renamed (the index no longer matches its name), and then it is left
+    /// alone.
+    /// </summary>
+    private void RestoreLinkState()
+    {
+        int index = _restoreDownIfIndex;
+        if (index == 0 || Libc.IfNameToIndex(DeviceName) != (uint)index)
+        {
+            return;
+        }
+
+        int socket = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        if (socket < 0)
+        {
+            return;
+        }
+
+        using var handle = new FileDescriptor(socket, ownsHandle: true);
+        IfReq request = IfReq.ForName(DeviceName);
+        if (Syscall.Ioctl(socket, Libc.SIOCGIFFLAGS, &request, out _) == 0 && (request.Flags & Libc.IFF_UP) != 0)
+        {
+            request.Flags &= unchecked((short)~Libc.IFF_UP);
+            Syscall.Ioctl(socket, Libc.SIOCSIFFLAGS, &request, out _);
+        }
+    }
+
+    /// <summary>
+    /// Sets IFF_UP on the interface in the current namespace (SIOCGIFFLAGS, then SIOCSIFFLAGS when needed). Returns
+    /// true when it was down (and is now up).
+    /// </summary>
+    private static bool BringUp(string name)
     {
         int socket = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (socket < 0)
@@ -249,7 +287,7 @@ public sealed unsafe partial class TapPort
 
         if ((request.Flags & Libc.IFF_UP) != 0)
         {
-            return;
+            return false;
         }
 
         request.Flags |= Libc.IFF_UP;
@@ -260,6 +298,8 @@ public sealed unsafe partial class TapPort
                 : Errno.Describe(error);
             throw new TapException($"cannot bring TAP device '{name}' up: {why}", error, name);
         }
+
+        return true;
     }
 
     /// <summary>The message for a failed open of /dev/net/tun.</summary>

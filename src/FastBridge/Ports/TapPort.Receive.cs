@@ -187,23 +187,13 @@ public sealed unsafe partial class TapPort
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void OnReadError(int errno)
     {
-        switch (errno)
+        if (GoneReason(errno, write: false) is { } reason)
         {
-            case Errno.EBADFD:
-                SetState(PortState.Gone, ReasonReadBadFd);
-                break;
-            case Errno.EBADF:
-                SetState(PortState.Gone, ReasonReadClosed);
-                break;
-            case Errno.ENODEV:
-                SetState(PortState.Gone, ReasonReadNoDevice);
-                break;
-            case Errno.ENXIO:
-                SetState(PortState.Gone, ReasonReadNoDeviceOrAddress);
-                break;
-            default:
-                _rxErrors++;
-                break;
+            SetState(PortState.Gone, reason);
+        }
+        else
+        {
+            _rxErrors++;
         }
     }
 }

@@ -99,25 +99,32 @@ public sealed unsafe partial class TapPort
     [MethodImpl(MethodImplOptions.NoInlining)]
     private DropReason OnWriteError(int errno)
     {
-        switch (errno)
+        if (errno == Errno.EIO)
         {
-            case Errno.EIO:
-                SetState(PortState.LinkDown, ReasonWriteLinkDown);
-                return DropReason.PortDown;
-            case Errno.EBADFD:
-                SetState(PortState.Gone, ReasonWriteBadFd);
-                return DropReason.PortDown;
-            case Errno.EBADF:
-                SetState(PortState.Gone, ReasonWriteClosed);
-                return DropReason.PortDown;
-            case Errno.ENODEV:
-                SetState(PortState.Gone, ReasonWriteNoDevice);
-                return DropReason.PortDown;
-            case Errno.ENXIO:
-                SetState(PortState.Gone, ReasonWriteNoDeviceOrAddress);
-                return DropReason.PortDown;
-            default:
-                return DropReason.TxError; // EAGAIN, ENOBUFS, EINVAL (runt), ...
+            SetState(PortState.LinkDown, ReasonWriteLinkDown);
+            return DropReason.PortDown;
         }
+
+        if (GoneReason(errno, write: true) is { } reason)
+        {
+            SetState(PortState.Gone, reason);
+            return DropReason.PortDown;
+        }
+
+        return DropReason.TxError; // EAGAIN, ENOBUFS, EINVAL (runt), ...
     }
+
+    /// <summary>
+    /// Why the device is gone when a read or a write fails with <paramref name="errno"/> (device deleted or gone,
+    /// descriptor closed); null for any errno that does not mean so. One list for both directions; the reasons are
+    /// constants, so a fault allocates nothing.
+    /// </summary>
+    private static string? GoneReason(int errno, bool write) => errno switch
+    {
+        Errno.EBADFD => write ? ReasonWriteBadFd : ReasonReadBadFd,
+        Errno.EBADF => write ? ReasonWriteClosed : ReasonReadClosed,
+        Errno.ENODEV => write ? ReasonWriteNoDevice : ReasonReadNoDevice,
+        Errno.ENXIO => write ? ReasonWriteNoDeviceOrAddress : ReasonReadNoDeviceOrAddress,
+        _ => null,
+    };
 }

@@ -176,6 +176,7 @@ public sealed unsafe partial class TapPort : Port
             _largePool = null;
         }
 
+        RestoreLinkState();
         _fd.Dispose();
         base.Dispose(disposing);
     }

@@ -98,24 +98,35 @@ public sealed partial class MacTable
         long aged = 0;
         for (int i = 0; i < slots.Length && fresh.Count < fresh.Capacity; i++)
         {
-            ulong key = Volatile.Read(ref slots[i].Key);
-            ulong value = Volatile.Read(ref slots[i].Value);
-            if (!IsLiveKey(key) || value == 0 || IsStatic(value))
-            {
-                continue;
-            }
-
-            if (IsExpired(value, now, aging))
-            {
-                aged++;
-            }
-            else
+            if (ReadFreshDynamic(ref slots[i], now, aging, ref aged, out ulong key, out ulong value))
             {
                 fresh.AddUnpublished(key, value);
             }
         }
 
         return aged;
+    }
+
+    /// <summary>
+    /// Reads one slot for a resize: true when it holds a dynamic entry still within its aging time; an expired one is
+    /// counted in <paramref name="aged"/> and left behind, as are static entries (copied separately) and empty slots.
+    /// </summary>
+    private static bool ReadFreshDynamic(ref MacStore.Slot slot, uint now, int aging, ref long aged, out ulong key, out ulong value)
+    {
+        key = Volatile.Read(ref slot.Key);
+        value = Volatile.Read(ref slot.Value);
+        if (!IsLiveKey(key) || value == 0 || IsStatic(value))
+        {
+            return false;
+        }
+
+        if (IsExpired(value, now, aging))
+        {
+            aged++;
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Shrinking: keeps the most recently refreshed dynamic entries that fit.</summary>
@@ -127,16 +138,8 @@ public sealed partial class MacTable
         long aged = 0;
         for (int i = 0; i < slots.Length; i++)
         {
-            ulong key = Volatile.Read(ref slots[i].Key);
-            ulong value = Volatile.Read(ref slots[i].Value);
-            if (!IsLiveKey(key) || value == 0 || IsStatic(value))
+            if (!ReadFreshDynamic(ref slots[i], now, aging, ref aged, out ulong key, out ulong value))
             {
-                continue;
-            }
-
-            if (IsExpired(value, now, aging))
-            {
-                aged++;
                 continue;
             }
 

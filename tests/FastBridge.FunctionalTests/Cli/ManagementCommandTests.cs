@@ -239,7 +239,7 @@ public sealed class ManagementCommandTests
                 JsonElement table = ControlRig.Parse(config.Stdout.Trim()).GetProperty("table");
                 Assert.Equal(42, table.GetProperty("aging_seconds").GetInt32());
                 Assert.Equal(2000, table.GetProperty("capacity").GetInt32()); // the flag won
-                Assert.Contains("bridge cfgtest started: 1 workers", run.Stderr);
+                Assert.Contains("bridge cfgtest started: 1 worker,", run.Stderr);
             }
             finally
             {
