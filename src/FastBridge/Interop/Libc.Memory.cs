@@ -25,6 +25,16 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "ftruncate", SetLastError = true)]
     public static partial int Ftruncate(int fd, long length);
 
+    /// <summary>The size of the file behind <paramref name="fd"/> (st_size of fstat, at byte 48 of x86-64's and arm64's struct stat), or -1.</summary>
+    public static long FileSize(int fd)
+    {
+        byte* stat = stackalloc byte[256];
+        return Fstat(fd, stat) == 0 ? *(long*)(stat + 48) : -1;
+    }
+
+    [LibraryImport(LibraryName, EntryPoint = "fstat", SetLastError = true)]
+    private static partial int Fstat(int fd, byte* stat);
+
     [LibraryImport(LibraryName, EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Chown(string path, int owner, int group);
 }

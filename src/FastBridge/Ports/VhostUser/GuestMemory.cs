@@ -85,8 +85,11 @@ internal sealed class GuestMemory : IDisposable
             ulong size = BitConverter.ToUInt64(r[8..]);
             ulong user = BitConverter.ToUInt64(r[16..]);
             ulong offset = BitConverter.ToUInt64(r[24..]);
+            // The file must hold the whole region: a mapping past its end maps fine, and the first touch there
+            // raises SIGBUS, which would kill the switch (a frontend that shrinks the file later can still do that).
             bool sane = size > 0 && size <= long.MaxValue && offset <= long.MaxValue - size
-                && gpa <= ulong.MaxValue - size && user <= ulong.MaxValue - size && (offset & 0xfff) == 0;
+                && gpa <= ulong.MaxValue - size && user <= ulong.MaxValue - size && (offset & 0xfff) == 0
+                && Libc.FileSize(fds[i]) is >= 0 and var fileSize && (ulong)fileSize >= offset + size;
             nint host = sane
                 ? Libc.Mmap(0, (nuint)(offset + size), Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fds[i], 0)
                 : Libc.MapFailed;
@@ -94,7 +97,7 @@ internal sealed class GuestMemory : IDisposable
             {
                 int errno = Marshal.GetLastPInvokeError();
                 Unmap(mappings.AsSpan(0, mapped));
-                error = sane ? $"mmap of region {i} ({size} bytes) failed: errno {errno}" : $"region {i} is malformed";
+                error = sane ? $"mmap of region {i} ({size} bytes) failed: errno {errno}" : $"region {i} is malformed or larger than its file";
                 return null;
             }
 
