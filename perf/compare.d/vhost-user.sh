@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # FastBridge's vhost-user ports side by side with the peers a VM user would otherwise pick (recipes and earlier
-# figures: /work/shared/QEMU-NOTES.md). The frontend is one dpdk-testpmd with two virtio-user ports in io forwarding
+# figures: ../shared/QEMU-NOTES.md). The frontend is one dpdk-testpmd with two virtio-user ports in io forwarding
 # mode, started with `start tx_first N`: N bursts of 32 frames per port then circulate
 #   port0 -> switch -> port1 -> testpmd -> port0   (and the other way round),
 # so the rate testpmd receives is the rate the switch sustains (a lost frame lowers it for good). Against:

@@ -4,7 +4,7 @@ namespace FastBridge.Tests.Guests;
 
 /// <summary>
 /// QEMU 7.2 arguments for the network back ends a FastBridge test connects a guest with (see
-/// /work/shared/QEMU-NOTES.md and docs/guests.md). Each returns argv words for <see cref="GuestOptions.Devices"/>.
+/// ../shared/QEMU-NOTES.md and docs/guests.md). Each returns argv words for <see cref="GuestOptions.Devices"/>.
 /// </summary>
 internal static class QemuArgs
 {

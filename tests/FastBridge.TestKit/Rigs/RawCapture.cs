@@ -7,7 +7,7 @@ namespace FastBridge.Tests.Infrastructure;
 /// <summary>
 /// An AF_PACKET socket that receives every frame arriving on one interface of the test process's namespace, with the
 /// 802.1Q tag the kernel took off put back in: the kernel strips a received tag even on a TAP's kernel side and reports
-/// it in PACKET_AUXDATA (/work/shared/TAP-NOTES.md), so this is how a test reads what a switch sent tagged.
+/// it in PACKET_AUXDATA (../shared/TAP-NOTES.md), so this is how a test reads what a switch sent tagged.
 /// </summary>
 internal sealed unsafe partial class RawCapture : IDisposable
 {
