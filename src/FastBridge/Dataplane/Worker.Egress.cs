@@ -159,6 +159,11 @@ internal sealed partial class Worker
             c[Counter.TxBytes] += FinishOffloads(port, frames, outcome, c);
         }
 
+        if (_captures is not null) // a live capture runs: copies of what the port sent (Worker.Capture.cs)
+        {
+            CaptureSent(port.Id, frames, outcome, c);
+        }
+
         for (int i = 0; i < frames.Length; i++)
         {
             if (outcome[i] == DropReason.None)
