@@ -12,12 +12,15 @@ namespace FastBridge.Cli.Commands;
 /// </summary>
 internal static class CaptureClient
 {
-    /// <summary>How long after Ctrl-C the switch has to send the rest and its totals before the file is closed without them.</summary>
-    private static readonly TimeSpan s_endPatience = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long after Ctrl-C the switch has to send the rest and its totals before the file is closed without them
+    /// (System.CommandLine ends the process 2 s after the signal).
+    /// </summary>
+    private static readonly TimeSpan s_endPatience = TimeSpan.FromSeconds(1.5);
 
-    public static async Task<int> RunAsync(string socketPath, CaptureSpec spec, string file)
+    /// <param name="interrupted">Cancelled on SIGINT or SIGTERM (System.CommandLine's, which waits briefly for this to finish).</param>
+    public static async Task<int> RunAsync(string socketPath, CaptureSpec spec, string file, CancellationToken interrupted)
     {
-        using var signal = new ShutdownSignal();
         bool toStdout = file == "-";
         Stream output;
         try
@@ -35,7 +38,7 @@ internal static class CaptureClient
             try
             {
                 using ControlClient client = ControlClient.Connect(socketPath);
-                (ControlResponse response, _) = await client.RequestAsync(new ControlRequest { Verb = "capture", Capture = spec }, cancel: signal.Token).ConfigureAwait(false);
+                (ControlResponse response, _) = await client.RequestAsync(new ControlRequest { Verb = "capture", Capture = spec }, cancel: interrupted).ConfigureAwait(false);
                 if (!response.Ok || response.Capture is null)
                 {
                     Console.Error.WriteLine($"fastbridge: {response.Error ?? "the switch did not start the capture"}");
@@ -43,7 +46,7 @@ internal static class CaptureClient
                 }
 
                 var sink = new PcapngCaptureSink(output, flushEachBlock: toStdout, response.Capture.Snaplen, $"fastbridge {typeof(CaptureClient).Assembly.GetName().Version}", NowNanoseconds());
-                return await StreamAsync(client, sink, signal, file, toStdout).ConfigureAwait(false);
+                return await StreamAsync(client, sink, interrupted, file, toStdout).ConfigureAwait(false);
             }
             catch (ControlClientException e)
             {
@@ -57,10 +60,10 @@ internal static class CaptureClient
         }
     }
 
-    private static async Task<int> StreamAsync(ControlClient client, PcapngCaptureSink sink, ShutdownSignal signal, string file, bool toStdout)
+    private static async Task<int> StreamAsync(ControlClient client, PcapngCaptureSink sink, CancellationToken interrupted, string file, bool toStdout)
     {
         using var patience = new CancellationTokenSource();
-        using CancellationTokenRegistration stop = signal.Token.Register(() =>
+        using CancellationTokenRegistration stop = interrupted.Register(() =>
         {
             TryStopSending(client);
             patience.CancelAfter(s_endPatience);
@@ -112,7 +115,7 @@ internal static class CaptureClient
             return ExitCodes.Ok;
         }
 
-        return sink.End is null && !signal.Token.IsCancellationRequested ? ExitCodes.Failed : ExitCodes.Ok;
+        return sink.End is null && !interrupted.IsCancellationRequested ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     private static void TryStopSending(ControlClient client)

@@ -44,7 +44,7 @@ internal static class CaptureCommand
         {
             port, vlan, mac, etherType, count, snaplen, write, buffer, ControlCall.Name, ControlCall.Control,
         };
-        command.SetAction((result, _) =>
+        command.SetAction((result, cancel) =>
         {
             var spec = new CaptureSpec
             {
@@ -56,7 +56,7 @@ internal static class CaptureCommand
                 Count = result.GetValue(count) is > 0 and var c ? c : null,
                 RingKib = result.GetValue(buffer),
             };
-            return CaptureClient.RunAsync(ControlCall.SocketPath(result), spec, result.GetValue(write)!);
+            return CaptureClient.RunAsync(ControlCall.SocketPath(result), spec, result.GetValue(write)!, cancel);
         });
         return command;
     }

@@ -12,6 +12,8 @@ namespace FastBridge.Dataplane;
 /// the stages pay one null check per burst; the copying lives here, out of line.
 /// </summary>
 /// <remarks>
+/// Sent frames are stamped before the port's Transmit (a TAP write runs the receiving host's stack, so its answer can
+/// arrive before the write returns) and copied after it, only those it accepted.
 /// A full ring drops the copy and counts it under <see cref="Counter.CaptureDropped"/> for the port: the switched
 /// frame is never held back or dropped for a capture. One timestamp per burst (frames of one burst share it).
 /// </remarks>
@@ -32,7 +34,7 @@ internal sealed partial class Worker
             return;
         }
 
-        long now = Stopwatch.GetTimestamp();
+        long now = CaptureTime();
         foreach (CaptureTap tap in taps)
         {
             if (!tap.Filter.Watches(portId))
@@ -50,9 +52,13 @@ internal sealed partial class Worker
         }
     }
 
+    /// <summary>The time a capture records for a burst (out of line: only called while a capture runs).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long CaptureTime() => Stopwatch.GetTimestamp();
+
     /// <summary>Offers the frames the port accepted for transmission (outcome None) to every capture.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void CaptureSent(int portId, ReadOnlySpan<Packet> frames, ReadOnlySpan<DropReason> outcome, CounterBlock c)
+    private void CaptureSent(int portId, ReadOnlySpan<Packet> frames, ReadOnlySpan<DropReason> outcome, long now, CounterBlock c)
     {
         CaptureTap[]? taps = Volatile.Read(ref _captures);
         if (taps is null)
@@ -60,7 +66,7 @@ internal sealed partial class Worker
             return;
         }
 
-        long now = Stopwatch.GetTimestamp();
+        now = now != 0 ? now : CaptureTime(); // a capture that started during the Transmit
         foreach (CaptureTap tap in taps)
         {
             if (!tap.Filter.Watches(portId))
