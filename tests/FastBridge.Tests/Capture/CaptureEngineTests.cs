@@ -15,8 +15,8 @@ namespace FastBridge.Tests.Capture;
 /// </summary>
 public sealed class CaptureEngineTests
 {
-    private static readonly MacAddress A = Stations.Address(1);
-    private static readonly MacAddress B = Stations.Address(2);
+    private static readonly MacAddress s_a = Stations.Address(1);
+    private static readonly MacAddress s_b = Stations.Address(2);
 
     [Fact]
     public void A_unicast_frame_is_seen_received_on_its_port_and_sent_by_the_other()
@@ -24,7 +24,7 @@ public sealed class CaptureEngineTests
         using var h = new BridgeHarness(3);
         Learn(h);
         CaptureSession session = Attach(h, new CaptureFilter(h.Bridge.MaxPorts));
-        byte[] frame = BridgeHarness.Frame(B, A, 100, mark: 7);
+        byte[] frame = BridgeHarness.Frame(s_b, s_a, 100, mark: 7);
         h.Inject(0, frame);
         h.Settle();
         h.Bridge.Captures.Detach(session);
@@ -50,7 +50,7 @@ public sealed class CaptureEngineTests
         h.Bridge.Captures.Attach(session);
         for (int i = 0; i < 5; i++)
         {
-            h.Inject(0, BridgeHarness.Frame(B, A, 64, mark: (byte)i));
+            h.Inject(0, BridgeHarness.Frame(s_b, s_a, 64, mark: (byte)i));
         }
 
         h.Settle();
@@ -73,7 +73,7 @@ public sealed class CaptureEngineTests
         const int Frames = 400; // 2 copies of 400 frames of 1000 bytes: far more than a 4 KiB ring per worker holds
         for (int i = 0; i < Frames; i++)
         {
-            h.Inject(0, BridgeHarness.Frame(B, A, 1000));
+            h.Inject(0, BridgeHarness.Frame(s_b, s_a, 1000));
         }
 
         h.Settle();
@@ -108,10 +108,10 @@ public sealed class CaptureEngineTests
         using var h = new BridgeHarness(3);
         Learn(h);
         CaptureSession onP2 = Attach(h, new CaptureFilter(h.Bridge.MaxPorts, ports: [2]));
-        CaptureSession ofB = Attach(h, new CaptureFilter(h.Bridge.MaxPorts, mac: B));
+        CaptureSession ofB = Attach(h, new CaptureFilter(h.Bridge.MaxPorts, mac: s_b));
         MacAddress c = Stations.Address(3);
-        h.Inject(2, BridgeHarness.Frame(A, c));  // c (p2) -> A (p0)
-        h.Inject(0, BridgeHarness.Frame(B, A));  // A (p0) -> B (p1)
+        h.Inject(2, BridgeHarness.Frame(s_a, c));  // c (p2) -> s_a (p0)
+        h.Inject(0, BridgeHarness.Frame(s_b, s_a));  // s_a (p0) -> s_b (p1)
         h.Settle();
         h.Bridge.Captures.Detach(onP2);
         Assert.Equal(1, h.Bridge.Captures.Count);
@@ -121,15 +121,15 @@ public sealed class CaptureEngineTests
         var p2Packets = ToPcapng(h, onP2).Blocks.Where(b => b.Type == 6).Select(PcapngBlocks.Packet).ToList();
         Assert.Equal(1u, Assert.Single(p2Packets).Flags);           // only c's frame, received on p2
         var bPackets = ToPcapng(h, ofB).Blocks.Where(b => b.Type == 6).Select(PcapngBlocks.Packet).ToList();
-        Assert.Equal(2, bPackets.Count);                           // A -> B, in on p0 and out on p1
-        Assert.All(bPackets, p => Assert.Equal(B, MacAddress.FromBytes(p.Data)));
+        Assert.Equal(2, bPackets.Count);                           // s_a -> s_b, in on p0 and out on p1
+        Assert.All(bPackets, p => Assert.Equal(s_b, MacAddress.FromBytes(p.Data)));
     }
 
-    /// <summary>Teaches the table where A (p0) and B (p1) are, and takes the floods that did it.</summary>
+    /// <summary>Teaches the table where s_a (p0) and s_b (p1) are, and takes the floods that did it.</summary>
     private static void Learn(BridgeHarness h)
     {
-        h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, A));
-        h.Inject(1, BridgeHarness.Frame(MacAddress.Broadcast, B));
+        h.Inject(0, BridgeHarness.Frame(MacAddress.Broadcast, s_a));
+        h.Inject(1, BridgeHarness.Frame(MacAddress.Broadcast, s_b));
         h.Settle();
         for (int p = 0; p < h.Ports.Length; p++)
         {
