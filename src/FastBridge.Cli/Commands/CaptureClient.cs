@@ -45,7 +45,11 @@ internal static class CaptureClient
                     return ExitCodes.Failed;
                 }
 
-                var sink = new PcapngCaptureSink(output, flushEachBlock: toStdout, response.Capture.Snaplen, $"fastbridge {typeof(CaptureClient).Assembly.GetName().Version}", NowNanoseconds());
+                int snaplen = response.Capture.Snaplen;
+                var sink = new PcapngCaptureSink(output, flushEachBlock: toStdout, snaplen, $"fastbridge {typeof(CaptureClient).Assembly.GetName().Version}", NowNanoseconds())
+                {
+                    Started = ports => Console.Error.WriteLine($"capturing on {(ports.Count == 0 ? "no port yet" : string.Join(", ", ports))} (snaplen {snaplen}); Ctrl-C to stop"),
+                };
                 return await StreamAsync(client, sink, interrupted, file, toStdout).ConfigureAwait(false);
             }
             catch (ControlClientException e)

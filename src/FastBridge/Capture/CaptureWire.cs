@@ -92,7 +92,8 @@ internal static class CaptureWire
 
 /// <summary>
 /// A control record of the capture stream. <c>port</c>: a port the capture may see (<see cref="Id"/>,
-/// <see cref="Name"/>), sent for every watched port at the start and for a port first seen later. <c>end</c>: the
+/// <see cref="Name"/>), sent for every watched port at the start and for a port first seen later. <c>started</c>: the
+/// capture is attached (every frame from now on is seen), after the first <c>port</c> events. <c>end</c>: the
 /// last record (<see cref="Reason"/>: count, stopped, switch-stopping; <see cref="Ports"/>: per port what matched and
 /// what the capture dropped).
 /// </summary>

@@ -28,6 +28,9 @@ internal sealed class PcapngCaptureSink
         _writer.WriteSectionHeader(application);
     }
 
+    /// <summary>Called with the interfaces described so far when the switch says the capture is attached.</summary>
+    public Action<IReadOnlyList<string>>? Started { get; set; }
+
     /// <summary>Frames written.</summary>
     public long Frames { get; private set; }
 
@@ -43,6 +46,10 @@ internal sealed class PcapngCaptureSink
             if (e is { Event: "port", Id: { } id, Name: { } name })
             {
                 Describe(id, name);
+            }
+            else if (e is { Event: "started" })
+            {
+                Started?.Invoke(_interfaces.Select(i => i.Name).ToList());
             }
             else if (e is { Event: "end" })
             {

@@ -9,7 +9,7 @@ namespace FastBridge.Control;
 /// <summary>
 /// A control connection after a successful <c>capture</c> request: the capture's taps are attached to the workers
 /// and what they copy is sent to the client as the frame stream (<see cref="CaptureWire"/>) until the frame count is
-/// reached, the client stops it (any byte, or shutting down its writing half), the client goes away, or the switch
+/// reached (after the watched ports' <c>port</c> events and one <c>started</c> event, sent once the taps are attached), the client stops it (any byte, or shutting down its writing half), the client goes away, or the switch
 /// stops. It then ends with one <c>end</c> event carrying the per-port totals, and the connection closes.
 /// </summary>
 /// <remarks>
@@ -34,6 +34,7 @@ internal static class CaptureStream
         try
         {
             await SendAsync(socket, batch.AsMemory(0, AnnounceWatchedPorts(bridge, session, batch)), done).ConfigureAwait(false);
+            await SendAsync(socket, CaptureWire.Event(new CaptureEvent { Event = "started" }), done).ConfigureAwait(false);
             while (true)
             {
                 int used = session.Drain(batch, bridge.PortNameOf);

@@ -13,7 +13,7 @@ namespace FastBridge.Tests.Infrastructure;
 /// </remarks>
 internal sealed class CliProcess : IDisposable
 {
-    private static readonly string[] s_switchVerbs = ["run", "stats", "port", "fdb", "config"];
+    private static readonly string[] s_switchVerbs = ["run", "stats", "port", "fdb", "config", "capture"];
     private static readonly string[] s_switchChoices = ["--name", "--control", "--config", "--help", "-h", "-?"];
 
     private readonly Process _process;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using FastBridge.Capture;
+using FastBridge.Tests.Infrastructure;
 
 namespace FastBridge.Tests.Capture;
 

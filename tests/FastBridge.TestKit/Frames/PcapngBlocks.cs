@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace FastBridge.Tests.Capture;
+namespace FastBridge.Tests.Infrastructure;
 
 /// <summary>
 /// A strict little reader of pcapng for the tests, written from the specification rather than from the writer: it
