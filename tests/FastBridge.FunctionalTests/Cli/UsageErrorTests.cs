@@ -28,7 +28,7 @@ public sealed class UsageErrorTests
             }
 
             string verb = string.Join(' ', here.Skip(1));
-            string arguments = string.Join(' ', command.Arguments.Select(Placeholder));
+            string arguments = string.Join(' ', command.Arguments.Select(Placeholder).Concat(command.Options.Where(o => o.Required).Select(o => $"{o.Name} x")));
             foreach (string bad in new[] { "abc", "99999999999", "-7", "1.5" })
             {
                 foreach (Option option in command.Options.Where(o => o.ValueType == typeof(int) || o.ValueType == typeof(int?)))
