@@ -8,4 +8,5 @@ public static class Categories
     public const string Rings = "Rings";
     public const string Switching = "Switching";
     public const string VhostUser = "VhostUser";
+    public const string Capture = "Capture";
 }

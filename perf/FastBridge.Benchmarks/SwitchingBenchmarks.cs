@@ -34,8 +34,11 @@ public class SwitchingBenchmarks
     private Packet[][] _flood = null!;
     private int _next;
 
+    /// <summary>The bridge under test (for variants that attach something to it after <see cref="Setup"/>).</summary>
+    protected Bridge Switch => _bridge;
+
     [GlobalSetup]
-    public void Setup()
+    public virtual void Setup()
     {
         _bridge = new Bridge(new BridgeOptions { Workers = 1, BurstSize = Burst, AgingSeconds = 300, StormLimit = 0 });
         _ports = new MemoryPort[PortCount];
