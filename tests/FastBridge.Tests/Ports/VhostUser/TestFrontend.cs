@@ -254,6 +254,14 @@ internal sealed unsafe class TestFrontend : IDisposable
         }
     }
 
+    /// <summary>Queues a one-descriptor chain of any address and length on the TX ring (hostile tests).</summary>
+    public void SendChain(ulong address, uint length)
+    {
+        int index = _availIdx[VhostProtocol.TxRing] % RingSize;
+        WriteDescriptor(VhostProtocol.TxRing, index, address, length, 0, 0);
+        MakeAvailable(VhostProtocol.TxRing, index);
+    }
+
     /// <summary>Queues a frame on the TX ring in one descriptor (header and frame together).</summary>
     public void SendFrame(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> header = default)
     {
