@@ -12,7 +12,7 @@ namespace FastBridge.Control;
 /// </summary>
 public sealed class ControlRequest
 {
-    /// <summary>What to do: port-list, port-add, port-del, port-set, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs.</summary>
+    /// <summary>What to do: port-list, port-add, port-del, port-set, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs, capture.</summary>
     public string? Verb { get; set; }
 
     /// <summary>port-add, port-del: the port's name.</summary>
@@ -44,6 +44,9 @@ public sealed class ControlRequest
 
     /// <summary>port-set: the members of the port's policy to change (VLANs, flags).</summary>
     public PortPolicyInfo? Policy { get; set; }
+
+    /// <summary>capture: which frames to copy; the connection then carries the frame stream (docs/protocol.md).</summary>
+    public CaptureSpec? Capture { get; set; }
 }
 
 /// <summary>
@@ -76,6 +79,9 @@ public sealed class ControlResponse
 
     /// <summary>stats, status, config-*: the MAC table's settings and totals.</summary>
     public TableInfo? Table { get; set; }
+
+    /// <summary>capture: what was set up; the frame stream follows this line.</summary>
+    public CaptureInfo? Capture { get; set; }
 
     public static ControlResponse Failure(string error) => new() { Ok = false, Error = error };
 }

@@ -157,6 +157,7 @@ internal sealed partial class Worker
     {
         Span<DropReason> outcome = _txOutcome.AsSpan(0, frames.Length);
         outcome.Clear();
+        long captureTime = _captures is null ? 0 : CaptureTime(); // before Transmit: a TAP write runs the receiver's stack, whose answer must not precede it
         if (port.AcceptsOffloads || !OffloadFinisher.AnyPending(frames))
         {
             port.Transmit(frames, outcome);
@@ -164,6 +165,11 @@ internal sealed partial class Worker
         else
         {
             c[Counter.TxBytes] += FinishOffloads(port, frames, outcome, c);
+        }
+
+        if (_captures is not null) // a live capture runs: copies of what the port sent (Worker.Capture.cs)
+        {
+            CaptureSent(port.Id, frames, outcome, captureTime, c);
         }
 
         for (int i = 0; i < frames.Length; i++)
