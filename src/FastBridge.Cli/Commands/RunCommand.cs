@@ -80,13 +80,14 @@ internal static class RunCommand
         // would get its own handler that cancels and, after a timeout, abandons the action).
         command.SetAction(result =>
         {
-            s_vhostUser = (vhostUser, result);
             var options = new BridgeOptions();
             string[] ports = result.GetValue(taps) ?? [];
             string? socketPath = result.GetValue(control);
             string? metricsAt = result.GetValue(metrics);
             bool offloads = !result.GetValue(noOffloads);
             Dictionary<string, Switching.PortPolicy>? policies = null;
+            string[] netdevPorts = result.GetValue(netdevs) ?? [];
+            VhostUserPortConfig[] vhostFromFile = [];
             if (result.GetValue(config) is { } file)
             {
                 RunConfig loaded;
@@ -108,7 +109,13 @@ internal static class RunCommand
                 options.StormLimit = Given(result, stormLimit) ? result.GetValue(stormLimit) : loaded.StormLimit ?? options.StormLimit;
                 metricsAt ??= loaded.Metrics;
                 offloads = Given(result, noOffloads) ? !result.GetValue(noOffloads) : loaded.Offloads ?? offloads;
-                ports = ports.Length > 0 ? ports : loaded.PortNames();
+                if (ports.Length == 0) // --tap replaces the file's whole port list
+                {
+                    ports = loaded.TapNames();
+                    netdevPorts = [.. netdevPorts, .. loaded.NetdevNames()];
+                    vhostFromFile = loaded.VhostUserPorts();
+                }
+
                 policies = loaded.PortPolicies(file);
                 socketPath ??= loaded.Control;
             }
@@ -128,14 +135,15 @@ internal static class RunCommand
                 options.StormLimit = result.GetValue(stormLimit);
             }
 
+            s_vhostUser = (vhostUser, result, vhostFromFile);
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, result.GetValue(netdevs) ?? [], policies);
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, netdevPorts, policies);
         });
         return command;
     }
 
     /// <summary>The vhost-user options of this run (kept apart so the TAP path's signature stays as it is).</summary>
-    private static (VhostUserRunOptions Options, ParseResult Result)? s_vhostUser;
+    private static (VhostUserRunOptions Options, ParseResult Result, VhostUserPortConfig[] FromFile)? s_vhostUser;
 
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
@@ -155,7 +163,7 @@ internal static class RunCommand
         return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions, policies)
         {
             Netdevs = netdevs,
-            MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log) : null,
+            MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log, vu.FromFile) : null,
         }, verbose ? LogLevel.Debug : LogLevel.Information)
             .GetAwaiter().GetResult();
     }

@@ -68,7 +68,7 @@ internal sealed partial class RunConfig
     {
         ["name"] = "a switch name (text)",
         ["control"] = "a socket path (text)",
-        ["ports"] = "a list of TAP names, e.g. [\"tap0\", \"tap1\"], or port objects, e.g. {\"name\": \"tap1\", \"vlan\": {\"access\": 10}}",
+        ["ports"] = "a list of TAP names, e.g. [\"tap0\", \"tap1\"], or port objects, e.g. {\"name\": \"tap1\", \"vlan\": {\"access\": 10}}, {\"name\": \"eth1\", \"kind\": \"netdev\"}, {\"name\": \"vm0\", \"vhost_user\": \"/run/vm0.sock\"}",
         ["aging"] = "a whole number of seconds",
         ["max_macs"] = "a whole number of entries",
         ["max_macs_per_port"] = "a whole number of entries",
@@ -86,6 +86,11 @@ internal sealed partial class RunConfig
         if (member is not null && !s_expected.ContainsKey(member))
         {
             return $"unknown setting \"{member}\"{where}; the settings are {string.Join(", ", s_expected.Keys)}";
+        }
+
+        if (e is PortObjectException)
+        {
+            return $"\"ports\": {e.Message}{where}";
         }
 
         if (member is not null && e.Message.Contains("could not be converted", StringComparison.Ordinal))
@@ -133,11 +138,16 @@ internal sealed partial class RunConfig
             throw new FormatException($"config file '{path}': \"name\" and \"control\" must not be empty");
         }
 
-        foreach (string port in PortNames())
+        foreach (PortConfigEntry port in Ports ?? [])
         {
-            if (string.IsNullOrWhiteSpace(port))
+            if (string.IsNullOrWhiteSpace(port.Name))
             {
                 throw new FormatException($"config file '{path}': \"ports\" holds an empty name");
+            }
+
+            if (CheckKind(port) is { } error)
+            {
+                throw new FormatException($"config file '{path}': {error}");
             }
         }
     }

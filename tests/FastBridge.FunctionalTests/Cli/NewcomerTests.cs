@@ -27,6 +27,10 @@ public sealed class NewcomerTests
                 ("{\"workers\": 1.5}", "\"workers\" must be a whole number of threads"),
                 ("{\"ports\": [1]}", "\"ports\" must be a list of TAP names"),
                 ("{\"aging\": 1", "not well-formed JSON"),
+                ("{\"ports\": [{\"name\": \"tap1\", \"acess\": 10}]}", "\"ports\": unknown member \"acess\" in a port object; a port object takes name, kind"),
+                ("{\"ports\": [{\"name\": \"tap1\", \"learning\": \"no\"}]}", "\"ports\": a port object's \"learning\" holds the wrong type of value"),
+                ("{\"ports\": [{\"name\": \"x1\", \"kind\": \"vxlan\"}]}", "port 'x1': \"kind\" must be tap or netdev"),
+                ("{\"ports\": [{\"name\": \"x1\", \"client\": true}]}", "port 'x1': \"client\" goes with \"vhost_user\""),
             ];
             foreach ((string json, string expected) in cases)
             {
