@@ -33,15 +33,12 @@ internal static class RunCommand
                 }
             }
         });
-        var aging = Numbers.Option("--aging", 0, int.MaxValue, "0 or more seconds (0 = never age)",
-            "seconds an idle MAC entry lives; 0 = never age", MacTable.DefaultAgingSeconds);
-        var maxMacs = Numbers.Option("--max-macs", 1, MacTable.MaxCapacity, $"1 to {MacTable.MaxCapacity} entries",
-            "MAC table capacity", MacTable.DefaultCapacity);
-        var maxMacsPerPort = Numbers.Option("--max-macs-per-port", 0, int.MaxValue, "0 (no limit) or more",
+        var aging = RunLimit.Aging.Option("seconds an idle MAC entry lives; 0 = never age", MacTable.DefaultAgingSeconds);
+        var maxMacs = RunLimit.MaxMacs.Option("MAC table capacity", MacTable.DefaultCapacity);
+        var maxMacsPerPort = RunLimit.MaxMacsPerPort.Option(
             "most MACs one port may learn (0 = no limit; a full table evicts from the port holding the most)");
-        var workers = Numbers.Option("--workers", 0, 64, "1 to 64 threads (0 = half the processors)",
-            "dataplane threads (default: half the processors, at least one)");
-        var stormLimit = Numbers.Option("--storm-limit", 0, int.MaxValue, "0 (off) or more frames per second",
+        var workers = RunLimit.Workers.Option("dataplane threads (default: half the processors, at least one)");
+        var stormLimit = RunLimit.StormLimit.Option(
             "storm control: floods per second a port may send, per kind (broadcast, multicast, unknown unicast); 0 = off",
             BridgeOptions.DefaultStormLimit);
         var name = new Option<string>("--name") { Description = "bridge name (its control socket is /run/fastbridge/NAME.sock)", DefaultValueFactory = _ => "fb0" };

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FastBridge.Switching;
 
 namespace FastBridge.Cli.Commands;
 
@@ -103,30 +102,11 @@ internal sealed partial class RunConfig
 
     private void Check(string path)
     {
-        if (Aging is < 0)
-        {
-            throw new FormatException($"config file '{path}': \"aging\" must be 0 or more seconds");
-        }
-
-        if (MaxMacs is < 1 or > MacTable.MaxCapacity)
-        {
-            throw new FormatException($"config file '{path}': \"max_macs\" must be between 1 and {MacTable.MaxCapacity}");
-        }
-
-        if (Workers is < 0 or > 64)
-        {
-            throw new FormatException($"config file '{path}': \"workers\" must be between 1 and 64 (0 = half the processors)");
-        }
-
-        if (MaxMacsPerPort is < 0)
-        {
-            throw new FormatException($"config file '{path}': \"max_macs_per_port\" must be 0 (no limit) or more");
-        }
-
-        if (StormLimit is < 0)
-        {
-            throw new FormatException($"config file '{path}': \"storm_limit\" must be 0 (off) or more frames per second");
-        }
+        RunLimit.Aging.Check(Aging, path);
+        RunLimit.MaxMacs.Check(MaxMacs, path);
+        RunLimit.Workers.Check(Workers, path);
+        RunLimit.MaxMacsPerPort.Check(MaxMacsPerPort, path);
+        RunLimit.StormLimit.Check(StormLimit, path);
 
         if (Metrics is not null && !FastBridge.Cli.Metrics.PrometheusEndpoint.TryParse(Metrics, out _, out string? metricsError))
         {
