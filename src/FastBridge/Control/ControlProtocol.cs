@@ -11,10 +11,10 @@ namespace FastBridge.Control;
 /// </summary>
 public sealed class ControlRequest
 {
-    /// <summary>What to do: port-list, port-add, port-del, port-set, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs.</summary>
+    /// <summary>What to do: port-list, port-add, port-del, port-set, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs, mirror-add, mirror-del, mirror-list.</summary>
     public string? Verb { get; set; }
 
-    /// <summary>port-add, port-del: the port's name.</summary>
+    /// <summary>port-add, port-del, port-set: the port's name; mirror-del: the mirror's name.</summary>
     public string? Name { get; set; }
 
     /// <summary>port-add: adopt the descriptor sent with this request (SCM_RIGHTS) instead of opening a TAP by name.</summary>
@@ -43,6 +43,9 @@ public sealed class ControlRequest
 
     /// <summary>port-set: the members of the port's policy to change (VLANs, flags).</summary>
     public PortPolicyInfo? Policy { get; set; }
+
+    /// <summary>mirror-add: the mirror (name, from, to, direction, vlan).</summary>
+    public MirrorInfo? Mirror { get; set; }
 }
 
 /// <summary>
@@ -75,6 +78,9 @@ public sealed class ControlResponse
 
     /// <summary>stats, status, config-*: the MAC table's settings and totals.</summary>
     public TableInfo? Table { get; set; }
+
+    /// <summary>mirror-list: every mirror; mirror-add: the mirror added.</summary>
+    public List<MirrorInfo>? Mirrors { get; set; }
 
     public static ControlResponse Failure(string error) => new() { Ok = false, Error = error };
 }

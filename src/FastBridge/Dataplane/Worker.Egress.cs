@@ -59,32 +59,12 @@ internal sealed partial class Worker
             _stageCount[port] = 0;
             Span<Packet> staged = _stage.AsSpan(port * _burst, count); // at most one copy per frame: count <= burst
             PortSlot slot = slots[port]!;
-            CounterBlock c = slot.Counters[Id];
-            c[Counter.TxOffered] += count;
-            if (slot.Port.ConcurrentTransmit)
+            if (view.Mirrors is not null)
             {
-                TransmitAndCount(slot.Port, staged, c);
-                continue;
+                MirrorSent(view, slot, staged, ref wakeAny); // tx mirrors of this port get their copies first (Worker.Mirror.cs)
             }
 
-            Span<int> indices = _txIndex.AsSpan(0, count);
-            for (int k = 0; k < indices.Length; k++)
-            {
-                indices[k] = staged[k].Index;
-            }
-
-            int queued = slot.Inbound[Id].TryEnqueueMany(indices);
-            for (int k = queued; k < count; k++)
-            {
-                c.Drop(DropReason.RingFull);
-                staged[k].Release();
-            }
-
-            if (queued > 0 && slot.Owner != Id)
-            {
-                _wakeWorkers[slot.Owner] = true;
-                wakeAny = true;
-            }
+            wakeAny |= Give(slot, staged);
         }
 
         _touchedCount = 0;
@@ -92,6 +72,44 @@ internal sealed partial class Worker
         {
             WakeReceivers(view.Workers);
         }
+    }
+
+    /// <summary>
+    /// Gives <paramref name="frames"/> (one reference each) to <paramref name="slot"/>'s port: transmitted now, or moved
+    /// into this worker's ring towards it (what does not fit is dropped <c>ring-full</c>). True when its owner, another
+    /// worker, must be woken.
+    /// </summary>
+    private bool Give(PortSlot slot, Span<Packet> frames)
+    {
+        int count = frames.Length;
+        CounterBlock c = slot.Counters[Id];
+        c[Counter.TxOffered] += count;
+        if (slot.Port.ConcurrentTransmit)
+        {
+            TransmitAndCount(slot.Port, frames, c);
+            return false;
+        }
+
+        Span<int> indices = _txIndex.AsSpan(0, count);
+        for (int k = 0; k < indices.Length; k++)
+        {
+            indices[k] = frames[k].Index;
+        }
+
+        int queued = slot.Inbound[Id].TryEnqueueMany(indices);
+        for (int k = queued; k < count; k++)
+        {
+            c.Drop(DropReason.RingFull);
+            frames[k].Release();
+        }
+
+        if (queued > 0 && slot.Owner != Id)
+        {
+            _wakeWorkers[slot.Owner] = true;
+            return true;
+        }
+
+        return false;
     }
 
     private void WakeReceivers(Worker[] workers)

@@ -78,4 +78,7 @@ public enum Counter
 
     [Counter("not-learned", CounterUnit.Events, CounterScope.Port, "Sources not learned because the port's learning is off")]
     NotLearned,
+
+    [Counter("mirrored", CounterUnit.Frames, CounterScope.Port, "Copies of frames received or sent by this port made for a mirror (the output port counts them as tx-offered)")]
+    Mirrored,
 }
