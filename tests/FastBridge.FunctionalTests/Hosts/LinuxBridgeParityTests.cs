@@ -24,7 +24,11 @@ public sealed class LinuxBridgeParityTests
 
     private static readonly Dictionary<string, string> s_address = new()
     {
-        ["x"] = "198.19.77.1", ["y"] = "198.19.77.2", ["z"] = "198.19.77.3", ["A"] = "198.19.77.4", ["B"] = "198.19.77.5",
+        ["x"] = "198.19.77.1",
+        ["y"] = "198.19.77.2",
+        ["z"] = "198.19.77.3",
+        ["A"] = "198.19.77.4",
+        ["B"] = "198.19.77.5",
     };
 
     [SkippableFact]
@@ -51,7 +55,12 @@ public sealed class LinuxBridgeParityTests
         // The scenario means something on the kernel bridge itself...
         Assert.Equal(new Dictionary<string, bool>
         {
-            ["x>y"] = false, ["x>z"] = true, ["y>z"] = true, ["A>B"] = true, ["A>z"] = true, ["B>x"] = true,
+            ["x>y"] = false,
+            ["x>z"] = true,
+            ["y>z"] = true,
+            ["A>B"] = true,
+            ["A>z"] = true,
+            ["B>x"] = true,
         }, kernelOn);
         Assert.False(kernelOff["A>B"]);
 
