@@ -20,7 +20,7 @@ namespace FastBridge.Dataplane;
 /// </remarks>
 internal sealed partial class Worker
 {
-    private readonly Packet[] _mirrorCopies; // one output port's copies of one output group (at most a burst)
+    private readonly int[] _mirrorCopies; // pool indices of one output port's copies of one output group (at most a burst)
 
     /// <summary>
     /// Receive side of mirroring for a burst of <paramref name="n"/> parsed frames from <paramref name="ingress"/>:
@@ -75,7 +75,7 @@ internal sealed partial class Worker
     /// Send side of mirroring: hands copies of the frames of <paramref name="sent"/> (staged for <paramref name="port"/>)
     /// that a tx mirror of the port selects to that mirror's output port. Called before the frames are handed off.
     /// </summary>
-    private void MirrorSent(DataplaneView view, PortSlot port, ReadOnlySpan<Packet> sent, ref bool wakeAny)
+    private void MirrorSent(DataplaneView view, PortSlot port, ReadOnlySpan<int> sent, ref bool wakeAny)
     {
         if (view.Mirrors!.Tx[port.Id] is not { } targets)
         {
@@ -92,14 +92,14 @@ internal sealed partial class Worker
             }
 
             int copies = 0;
-            foreach (Packet frame in sent)
+            foreach (int frame in sent)
             {
-                if (target.Vlans is { } vlans && !vlans.Contains(SentVlan(vlan, frame.Span)))
+                if (target.Vlans is { } vlans && !vlans.Contains(SentVlan(vlan, _pool.FromIndex(frame).Span)))
                 {
                     continue;
                 }
 
-                frame.AddRef();
+                _pool.AddRef(frame, 1);
                 _mirrorCopies[copies++] = frame;
             }
 

@@ -26,6 +26,11 @@ internal sealed partial class Worker
     {
         CounterBlock c = ingress.Counters[Id];
         long rxBytes = Parse(n);                      // 1. receive + parse (Worker.Receive.cs)
+        if (_captures is not null)                    // a live capture runs: copies of what came in (Worker.Capture.cs)
+        {
+            CaptureReceived(ingress.Id, n, c);
+        }
+
         if (view.Mirrors is { } mirrors && MirrorReceived(view, mirrors, ingress, n, c))
         {
             // a mirror's output port: its input is ignored (Worker.Mirror.cs; rx mirror copies are staged there too)

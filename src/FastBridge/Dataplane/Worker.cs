@@ -73,14 +73,14 @@ internal sealed partial class Worker : IDisposable
         _vlanOf = new int[_burst];
         _floodTargets = new int[maxPorts];
         _floodActions = new TagAction[maxPorts];
-        _stage = new Packet[maxPorts * _burst];
+        _stage = new int[maxPorts * _burst];
         _stageCount = new int[maxPorts];
         _touched = new int[maxPorts];
         _wakeWorkers = new bool[workers];
         _txIndex = new int[_burst];
         _txPackets = new Packet[_burst];
         _txOutcome = new DropReason[_burst];
-        _mirrorCopies = new Packet[_burst];
+        _mirrorCopies = new int[_burst];
         _thread = new Thread(Run) { IsBackground = true, Name = $"fastbridge-worker-{id}" };
     }
 

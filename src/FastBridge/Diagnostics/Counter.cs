@@ -79,6 +79,9 @@ public enum Counter
     [Counter("not-learned", CounterUnit.Events, CounterScope.Port, "Sources not learned because the port's learning is off")]
     NotLearned,
 
+    [Counter("capture-dropped", CounterUnit.Frames, CounterScope.Port, "Copies of this port's frames a live capture dropped because its ring was full (the frames themselves were switched)")]
+    CaptureDropped,
+
     [Counter("mirrored", CounterUnit.Frames, CounterScope.Port, "Copies of frames received or sent by this port made for a mirror (the output port counts them as tx-offered)")]
     Mirrored,
 }
