@@ -80,6 +80,7 @@ internal sealed partial class Worker : IDisposable
         _txIndex = new int[_burst];
         _txPackets = new Packet[_burst];
         _txOutcome = new DropReason[_burst];
+        _mirrorCopies = new int[_burst];
         _thread = new Thread(Run) { IsBackground = true, Name = $"fastbridge-worker-{id}" };
     }
 
