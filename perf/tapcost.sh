@@ -5,7 +5,7 @@
 # machine the switch got, so they compare across runs where raw rates do not (perf/README.md, "Where a frame's CPU goes").
 #
 # Usage (root): perf/tapcost.sh SWITCH...     SWITCH: fastbridge (--workers 1), fastbridge-w2, tapfwd, tapfwd-vnet
-# Environment: DURATION (s of flood measured, default 5), RTT_DURATION (s, default 5), PROFILE=1 (also perf record
+# Environment: FASTBRIDGE (the fastbridge executable, default this tree's Release build), NO_BUILD=1, ONLY=flood|rtt, DURATION (s of flood measured, default 5), RTT_DURATION (s, default 5), PROFILE=1 (also perf record
 #              -g the flood, JIT frames named through DOTNET_PerfMapEnabled=1; top symbols printed), OUT (directory
 #              for the raw files, default a temporary one, removed), FB_ARGS (extra `fastbridge run` arguments).
 # Topology as perf/compare.sh: hosts 198.18.0.1/.2 in namespaces, the switch in a third one creating the two TAPs,
@@ -15,6 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${DURATION:-5}
 RTT_DURATION=${RTT_DURATION:-5}
+PROFILE_SECONDS=${PROFILE_SECONDS:-4}
 [ "$(id -u)" = 0 ] || { echo "tapcost.sh: must run as root" >&2; exit 1; }
 [ $# -gt 0 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 
@@ -35,9 +36,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-FASTBRIDGE=$ROOT/src/FastBridge.Cli/bin/Release/net10.0/fastbridge
+FASTBRIDGE=${FASTBRIDGE:-$ROOT/src/FastBridge.Cli/bin/Release/net10.0/fastbridge}   # another build to compare: FASTBRIDGE=PATH
 TAPFWD=$ROOT/native/build/tapfwd
-dotnet build "$ROOT/src/FastBridge.Cli" -c Release -nologo -clp:ErrorsOnly >/dev/null
+[ -n "${NO_BUILD:-}" ] || dotnet build "$ROOT/src/FastBridge.Cli" -c Release -nologo -clp:ErrorsOnly >/dev/null
 mkdir -p "$ROOT/native/build" && gcc -O2 -Wall -Wextra -o "$TAPFWD" "$ROOT/native/tapfwd.c"
 
 ticks() { awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$1/stat"; }          # utime stime (clock ticks)
@@ -128,18 +129,22 @@ flood() {  # the 64 B flood: trafgen for DURATION + 2 s, measured over DURATION 
   0x45,0x00,const16(46),0x00,0x00,0x40,0x00,0x40,0x11,csumip(14,33), 198,18,0,1, 198,18,0,2,
   const16(9),const16(9),const16(26),0x00,0x00, fill(0x00,18) }
 EOF
-  ip netns exec "$H1" timeout --signal=INT --kill-after=5 $((DURATION + 2)) \
+  local extra=0; [ "${PROFILE:-0}" = 1 ] && extra=$((PROFILE_SECONDS + 1))
+  ip netns exec "$H1" timeout --signal=INT --kill-after=5 $((DURATION + 2 + extra)) \
     trafgen -o "$IF1" -i "$WORK/t.cfg" -P 1 --no-sock-mem -Q >"$WORK/trafgen.log" 2>&1 &
   local gen=$!
   sleep 1
   measure flood64 rx_of "$DURATION"
   if [ "${PROFILE:-0}" = 1 ]; then
-    perf record -F 999 -g -p "$PID" -o "$WORK/perf.data" -- sleep 1 >/dev/null 2>&1 || true
+    perf record -e cpu-clock -F 999 -g -p "$PID" -o "$WORK/perf.data" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1 || true
   fi
   wait "$gen" 2>/dev/null || true
   if [ "${PROFILE:-0}" = 1 ] && [ -s "$WORK/perf.data" ]; then
     perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null \
-      | grep -v '^#' | grep '%' | head -40 >"$WORK/perf-top-$SWNAME.txt"
+      | grep -v '^#' | grep '%' | head -60 >"$WORK/perf-top-$SWNAME.txt"
+    perf report -i "$WORK/perf.data" --no-children --sort dso -g none --stdio 2>/dev/null \
+      | grep -v '^#' | grep '%' | head -12 >"$WORK/perf-dso-$SWNAME.txt"
+    sed 's/^/    /' "$WORK/perf-dso-$SWNAME.txt"
     sed 's/^/    /' "$WORK/perf-top-$SWNAME.txt"
   fi
 }
@@ -165,8 +170,8 @@ pingpong() {  # sockperf ping-pong; units = round trips (the h2 rx packet count:
 echo "# tapcost: $(date -u '+%F %T UTC'), load $(cut -d' ' -f1-3 /proc/loadavg), $(git -C "$ROOT" describe --always --dirty)"
 for SWNAME in "$@"; do
   setup "$SWNAME"
-  flood
-  pingpong
+  [ "${ONLY:-}" = rtt ] || flood
+  [ "${ONLY:-}" = flood ] || pingpong
   teardown
 done
 echo "# end: $(date -u '+%T UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
