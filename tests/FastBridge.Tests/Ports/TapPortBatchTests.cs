@@ -114,7 +114,7 @@ public sealed unsafe partial class TapPortBatchTests : IDisposable
         var sent = new byte[count][];
         for (int i = 0; i < count; i++)
         {
-            SuperFrames.Built s = SuperFrames.Make(v6: false, udp: true, 20 + (i * 37), 0);
+            FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6: false, udp: true, 20 + (i * 37), 0);
             sent[i] = s.Frame;
             Assert.True(_pool.TryRentCopy(s.Frame, out frames[i]));
             if (i == 0 && withOffloadOnFirst)
