@@ -1,4 +1,5 @@
 using FastBridge.Buffers;
+using FastBridge.Dataplane;
 using FastBridge.Diagnostics;
 using FastBridge.Interop;
 
@@ -33,6 +34,7 @@ public sealed partial class VhostUserPort : Port
     private int _watchedKick = -1;
     private volatile bool _acceptsOffloads;
     private volatile string _features = "-";
+    private OffloadFinisher? _finisher; // cuts USO super-frames for a guest that takes TCP offloads only; worker-owned, made on first need
 
     public VhostUserPort(string name, VhostUserPortOptions options)
         : base(name)
