@@ -113,11 +113,11 @@ public sealed partial class VhostUserPort : Port
 
         _features = $"0x{_device.Features:x}";
         _acceptsOffloads = _device.GuestOffloads;
-        foreach (Virtqueue q in _device.Rings)
-        {
-            q.NotificationsOn = false;
-            q.SetNotifications(true);
-        }
+        // TX: kicks wake the worker when the ring is idle. RX: a guest out of buffers gets its frames dropped
+        // (no-guest-buffer), nothing waits for its refills, so it is told never to kick for them (a write(2) per
+        // refill saved in the frontend: DPDK's vhost library disables these notifications too).
+        _device.Tx.SetNotifications(true);
+        _device.Rx.SetNotifications(false);
 
         if (_device.Tx.KickFd >= 0)
         {
