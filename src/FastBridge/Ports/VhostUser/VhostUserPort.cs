@@ -54,6 +54,15 @@ public sealed partial class VhostUserPort : Port
     /// <summary>The virtio features negotiated with the current frontend, as a hexadecimal mask ("-" when none).</summary>
     public string NegotiatedFeatures => _features;
 
+    public override string Kind => "vhost-user";
+
+    protected internal override void Describe(PortDescription description)
+    {
+        description.Device = Options.SocketPath;
+        description.Features = NegotiatedFeatures;
+        description.Connected = FrontendConnected;
+    }
+
     public override bool AcceptsOffloads => _acceptsOffloads;
 
     /// <summary>
