@@ -51,7 +51,7 @@ public sealed class VhostUserOffloadTests : IDisposable
         Assert.True(SpinWait.SpinUntil(() => _sender.State == PortState.Up && _receiver.State == PortState.Up, s_timeout));
         Assert.True(_receiver.AcceptsOffloads);
 
-        SuperFrames.Built s = SuperFrames.Make(v6, udp: true, payloadLength: 3000, gsoSize: 1000);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6, udp: true, payloadLength: 3000, gsoSize: 1000);
         var header = new byte[16];
         Unsafe.WriteUnaligned(ref header[0], s.Info);
         a.SendFrame(s.Frame, header.AsSpan(0, FastBridge.Offloads.OffloadInfo.VirtioFieldsSize));
@@ -63,7 +63,7 @@ public sealed class VhostUserOffloadTests : IDisposable
             Assert.NotNull(datagram);
             Assert.Equal(1, buffers);
             Assert.Equal(s.HeaderLength + 1000, datagram.Length);
-            Assert.True(SuperFrames.ChecksumsVerify(datagram, s.L3, s.L4, v6, udp: true), $"segment {k}: checksums");
+            Assert.True(FrameBuilder.ChecksumsVerify(datagram, s.L3, s.L4, v6, udp: true), $"segment {k}: checksums");
             payload.AddRange(datagram[s.HeaderLength..]);
         }
 
