@@ -12,7 +12,7 @@ namespace FastBridge.Fuzz;
 /// <para>
 /// Guest memory is one pinned 16 KiB buffer seen as two regions: guest-physical 0x10000 (the first 8 KiB) and
 /// 0x10000 + 8 KiB + a gap the input chooses (the second 8 KiB), so a chain can point into either, between them, across
-/// their border or anywhere in the 64-bit space. The input's bytes from offset 8 on fill the buffer; the descriptor
+/// their border (two pieces when the gap is 0, refused otherwise) or anywhere in the 64-bit space. The input's bytes from offset 8 on fill the buffer; the descriptor
 /// table sits at buffer offset 64 (a guest's table lives in its memory too, so indirect tables, descriptors and
 /// payload all come from the same bytes). Bytes 0-7: the table size (1 to 256 entries, a power of two), the head index
 /// (16 bits), the flags (indirect allowed, device-writes), the gap, and a segment budget (1 to 64).
@@ -158,17 +158,32 @@ internal static class VhostWalkerTarget
             if (length != 0)
             {
                 int at = Offset(address, length, region1);
-                if (at < 0)
+                if (at >= 0)
+                {
+                    if (segments.Count == budget)
+                    {
+                        return WalkError.TooManySegments;
+                    }
+
+                    segments.Add((at, length));
+                }
+                else if (region1 == Region0 + RegionSize && address >= Region0 && address < region1
+                    && length - (region1 - address) <= RegionSize)
+                {
+                    // No gap: a buffer from region 0 into region 1 is two pieces, one per region.
+                    if (segments.Count + 2 > budget)
+                    {
+                        return WalkError.TooManySegments;
+                    }
+
+                    uint low = (uint)(region1 - address);
+                    segments.Add(((int)(address - Region0), low));
+                    segments.Add((RegionSize, length - low));
+                }
+                else
                 {
                     return WalkError.BadAddress;
                 }
-
-                if (segments.Count == budget)
-                {
-                    return WalkError.TooManySegments;
-                }
-
-                segments.Add((at, length));
             }
 
             if (!hasNext)

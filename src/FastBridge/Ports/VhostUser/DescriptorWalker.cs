@@ -17,7 +17,7 @@ internal enum WalkError : byte
     /// <summary>A head or next index beyond the table.</summary>
     BadIndex,
 
-    /// <summary>A buffer (or an indirect table) not inside one region of guest memory.</summary>
+    /// <summary>A buffer not inside guest memory (one region, or regions adjacent in guest-physical space), or an indirect table not inside one region.</summary>
     BadAddress,
 
     /// <summary>More steps than the table has entries: a loop.</summary>
@@ -41,8 +41,10 @@ internal enum WalkError : byte
 /// descriptor is read once into a local and only that copy is used (no double fetch). The walk is bounded by the table
 /// size (a loop ends as <see cref="WalkError.Loop"/>), every index is checked before use, indirect tables are validated
 /// (length a non-zero multiple of 16, inside one region, not nested, not with NEXT), and every buffer is translated
-/// through <see cref="GuestMemory.Translate"/>, which refuses anything not wholly inside one region. Zero-length
-/// buffers are skipped. The sum of lengths is a ulong of at most segments × 4 GiB: it cannot overflow.
+/// through <see cref="GuestMemory.Translate"/>, which refuses anything not wholly inside one region; such a buffer is
+/// then cut at region borders by <see cref="GuestMemory.TrySplit"/> when the regions are adjacent in guest-physical
+/// space (a segment per piece), else refused. An indirect table must lie in one region. Zero-length buffers are
+/// skipped. The sum of lengths is a ulong of at most segments × 4 GiB: it cannot overflow.
 /// Fuzz entry point: <see cref="Walk"/> over a <see cref="GuestMemory.Unowned"/> view of a buffer.
 /// Performance: no allocation; the segments go into the caller's span.
 /// </remarks>
@@ -118,17 +120,25 @@ internal static unsafe class DescriptorWalker
                 nint pointer = memory.Translate(address, length);
                 if (pointer == 0)
                 {
-                    return WalkError.BadAddress;
+                    // Not inside one region: perhaps across adjacent ones (one segment per region), else refused.
+                    WalkError split = memory.TrySplit(address, length, segments, ref count);
+                    if (split != WalkError.None)
+                    {
+                        return split;
+                    }
                 }
-
-                if (count == segments.Length)
+                else
                 {
-                    return WalkError.TooManySegments;
+                    if (count == segments.Length)
+                    {
+                        return WalkError.TooManySegments;
+                    }
+
+                    segments[count].Address = pointer;
+                    segments[count].Length = length;
+                    count++;
                 }
 
-                segments[count].Address = pointer;
-                segments[count].Length = length;
-                count++;
                 total += length;
             }
 

@@ -15,8 +15,9 @@ internal readonly record struct GuestRegion(ulong GuestPhysical, ulong Size, ulo
 /// <remarks>
 /// Trust boundary: every address and length comes from the guest. <see cref="Translate"/> returns a pointer only when
 /// the whole range [address, address + length) lies inside one region, checked with subtractions that cannot
-/// overflow; anything else is <see cref="IntPtr.Zero"/>. A buffer straddling two regions is refused (QEMU's RAM regions
-/// do not split a guest buffer in practice; DPDK splits such a buffer, a later refinement here).
+/// overflow; anything else is <see cref="IntPtr.Zero"/>. A buffer that straddles regions adjacent in guest-physical
+/// space (QEMU may split guest RAM, e.g. below and above 4 GiB or around a hole) is cut into one piece per region by
+/// <see cref="TrySplit"/>, which the walker calls only after <see cref="Translate"/> refused: no cost on the common path.
 /// A file that shrinks under a mapping turns the next touch of the lost pages into SIGBUS, which kills the process:
 /// before its size is checked, each region's file is sealed against shrinking (F_SEAL_SHRINK, on the memfds that
 /// allow sealing; QEMU seals its memfds so itself). Files that cannot be sealed (hugetlbfs files, memfds created
@@ -168,6 +169,61 @@ internal sealed class GuestMemory : IDisposable
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Cuts guest-physical [address, address + length), which <see cref="Translate"/> refused, into pieces that each lie
+    /// in one region, the next piece starting where the previous region ends; appends them to <paramref name="segments"/>
+    /// from <paramref name="count"/>. <see cref="WalkError.BadAddress"/> when some byte lies in no region (checked before
+    /// anything is appended), <see cref="WalkError.TooManySegments"/> when the pieces do not fit.
+    /// </summary>
+    public WalkError TrySplit(ulong address, ulong length, Span<BufferSegment> segments, ref int count)
+    {
+        int pieces = 0;
+        for (ulong at = address, left = length; left > 0; pieces++)
+        {
+            int r = RegionOf(at);
+            if (r < 0 || pieces == _regions.Length)
+            {
+                return WalkError.BadAddress;
+            }
+
+            ulong piece = Math.Min(left, _regions[r].Size - (at - _regions[r].GuestPhysical));
+            at += piece; // ends at most at the region's end: Map refused regions whose end overflows
+            left -= piece;
+        }
+
+        if (count + pieces > segments.Length)
+        {
+            return WalkError.TooManySegments;
+        }
+
+        for (ulong at = address, left = length; left > 0;)
+        {
+            ref readonly GuestRegion region = ref _regions[RegionOf(at)];
+            ulong offset = at - region.GuestPhysical;
+            ulong piece = Math.Min(left, region.Size - offset);
+            segments[count].Address = region.Host + (nint)offset;
+            segments[count].Length = (uint)piece; // at most length, a descriptor's u32
+            count++;
+            at += piece;
+            left -= piece;
+        }
+
+        return WalkError.None;
+    }
+
+    private int RegionOf(ulong address)
+    {
+        for (int i = 0; i < _regions.Length; i++)
+        {
+            if (address >= _regions[i].GuestPhysical && address - _regions[i].GuestPhysical < _regions[i].Size)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Pointer for frontend-virtual [address, address + length) (ring addresses), or zero.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FastBridge.Buffers;
+using FastBridge.Dataplane;
 using FastBridge.Diagnostics;
 using FastBridge.Offloads;
 
@@ -13,6 +14,15 @@ public sealed partial class VhostUserPort
     /// </summary>
     protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
     {
+        if (_acceptsOffloads && HoldsUdpSuperFrame(frames))
+        {
+            // The guest takes TCP offloads but USO is not offered: the burst goes through the engine's finisher,
+            // which cuts the UDP super-frames (and finishes the rest) and calls back here with complete frames.
+            _finisher ??= new OffloadFinisher(frames[0].Pool);
+            _finisher.Transmit(this, frames, outcome);
+            return;
+        }
+
         VhostUserDevice? device = Enter();
         if (device is null)
         {
@@ -28,6 +38,25 @@ public sealed partial class VhostUserPort
         {
             Leave();
         }
+    }
+
+    /// <summary>True when a frame of the burst is a UDP super-frame (USO); one branch per burst while no frame of the pool ever carried offloads.</summary>
+    private static bool HoldsUdpSuperFrame(ReadOnlySpan<Packet> frames)
+    {
+        if (frames.IsEmpty || !frames[0].Pool.OffloadsSeen)
+        {
+            return false;
+        }
+
+        foreach (Packet frame in frames)
+        {
+            if (frame.Offload.Kind == GsoType.UdpL4)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void TransmitTo(VhostUserDevice device, Virtqueue q, ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
@@ -68,7 +97,7 @@ public sealed partial class VhostUserPort
         ref OffloadInfo offload = ref frame.Offload;
         if (!offload.IsNone && (!_acceptsOffloads || offload.Kind == GsoType.UdpL4))
         {
-            return DropReason.TxError; // the engine finishes offloads for us unless the guest takes them; USO is not offered
+            return DropReason.TxError; // not reached: the engine, or Transmit's finisher for USO, finishes what the guest cannot take
         }
 
         int headerLength = device.HeaderLength;

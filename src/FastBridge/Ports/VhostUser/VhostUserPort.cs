@@ -1,4 +1,5 @@
 using FastBridge.Buffers;
+using FastBridge.Dataplane;
 using FastBridge.Diagnostics;
 using FastBridge.Interop;
 
@@ -33,6 +34,7 @@ public sealed partial class VhostUserPort : Port
     private int _watchedKick = -1;
     private volatile bool _acceptsOffloads;
     private volatile string _features = "-";
+    private OffloadFinisher? _finisher; // cuts USO super-frames for a guest that takes TCP offloads only; worker-owned, made on first need
 
     public VhostUserPort(string name, VhostUserPortOptions options)
         : base(name)
@@ -120,11 +122,11 @@ public sealed partial class VhostUserPort : Port
 
         _features = $"0x{_device.Features:x}";
         _acceptsOffloads = _device.GuestOffloads;
-        foreach (Virtqueue q in _device.Rings)
-        {
-            q.NotificationsOn = false;
-            q.SetNotifications(true);
-        }
+        // TX: kicks wake the worker when the ring is idle. RX: a guest out of buffers gets its frames dropped
+        // (no-guest-buffer), nothing waits for its refills, so it is told never to kick for them (a write(2) per
+        // refill saved in the frontend: DPDK's vhost library disables these notifications too).
+        _device.Tx.SetNotifications(true);
+        _device.Rx.SetNotifications(false);
 
         if (_device.Tx.KickFd >= 0)
         {

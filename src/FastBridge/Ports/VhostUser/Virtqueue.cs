@@ -83,19 +83,16 @@ internal sealed unsafe class Virtqueue : IDisposable
     public void PublishUsed() => Volatile.Write(ref *(ushort*)(Used + 2), LastUsed);
 
     /// <summary>
-    /// Asks the guest to kick on new buffers (true) or not to (false, while the ring is polled): the used ring's
-    /// NO_NOTIFY flag, or with EVENT_IDX the avail_event index.
+    /// Asks the guest to kick on new buffers (true) or not to (false, while the ring is polled, and always on the RX
+    /// ring, whose buffers nobody waits for): the used ring's NO_NOTIFY flag, or with EVENT_IDX the avail_event index
+    /// (kick me when you pass LastAvail; off: one behind LastAvail, which the guest's index passes only after a wrap).
     /// </summary>
     public void SetNotifications(bool on)
     {
         NotificationsOn = on;
         if (EventIdx)
         {
-            if (on)
-            {
-                Volatile.Write(ref *(ushort*)(Used + 4 + (Size * 8)), LastAvail);
-            }
-
+            Volatile.Write(ref *(ushort*)(Used + 4 + (Size * 8)), on ? LastAvail : (ushort)(LastAvail - 1));
             return;
         }
 

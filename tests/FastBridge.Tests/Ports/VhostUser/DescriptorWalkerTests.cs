@@ -111,4 +111,32 @@ public sealed unsafe class DescriptorWalkerTests : IDisposable
         Assert.Equal(_memory + 10, _guest.TranslateUser(0x7000_000a, 6));
         Assert.Equal(0, _guest.TranslateUser(0x6fff_ffff, 2));
     }
+
+    /// <summary>
+    /// Guest RAM split in regions adjacent in guest-physical space but mapped apart here (QEMU below/above a hole): a
+    /// buffer across the border becomes one segment per region; across a gap it is refused; a piece budget is kept.
+    /// </summary>
+    [Fact]
+    public void A_buffer_across_adjacent_regions_becomes_a_segment_per_region_and_across_a_gap_is_refused()
+    {
+        const int Half = Size / 2;
+        using GuestMemory split = GuestMemory.Unowned(
+            new GuestRegion(Gpa, Half, 0x7000_0000, _memory + Half),          // GPA order and host order reversed
+            new GuestRegion(Gpa + Half, Half, 0x7100_0000, _memory));
+        Put(0, 0, Gpa + Half - 100, 300, 0, 0);                                  // 100 bytes below the border, 200 above
+        Assert.Equal(WalkError.None, DescriptorWalker.Walk(split, _memory, TableSize, 0, true, false, _segments, out int count, out ulong total));
+        Assert.Equal(2, count);
+        Assert.Equal(300UL, total);
+        Assert.Equal((_memory + Half + Half - 100, 100u), (_segments[0].Address, _segments[0].Length));
+        Assert.Equal((_memory, 200u), (_segments[1].Address, _segments[1].Length));
+
+        Assert.Equal(WalkError.TooManySegments, DescriptorWalker.Walk(split, _memory, TableSize, 0, true, false, _segments.AsSpan(0, 1), out _, out _));
+
+        using GuestMemory gap = GuestMemory.Unowned(
+            new GuestRegion(Gpa, Half, 0x7000_0000, _memory),
+            new GuestRegion(Gpa + Half + 4096, Half, 0x7100_0000, _memory + Half));
+        Assert.Equal(WalkError.BadAddress, DescriptorWalker.Walk(gap, _memory, TableSize, 0, true, false, _segments, out _, out _));
+        Put(0, 0, Gpa + Half - 100, uint.MaxValue, 0, 0);                        // runs past every region
+        Assert.Equal(WalkError.BadAddress, DescriptorWalker.Walk(split, _memory, TableSize, 0, true, false, _segments, out _, out _));
+    }
 }

@@ -72,6 +72,37 @@ public sealed class VhostUserPortBehaviourTests : IDisposable
         Assert.True(guest.TakeInterrupts(VhostProtocol.TxRing) > 0); // flags 0 on the avail ring: interrupts wanted
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_guest_is_never_asked_to_kick_for_the_receive_buffers_it_posts(bool eventIdx)
+    {
+        VhostUserPort vm = Start();
+        using var guest = new TestFrontend(_path);
+        guest.Negotiate(TestFrontend.DefaultFeatures | (eventIdx ? 1UL << VhostProtocol.RingEventIdx : 0));
+        Assert.True(SpinWait.SpinUntil(() => vm.State == PortState.Up, s_timeout));
+        AssertNoKickWanted(guest, eventIdx, from: 0, to: 4);
+        guest.PostReceiveBuffers(4);
+        Assert.True(_host.TryInject(FrameBuilder.Untagged(s_guest, s_host, seed: 6)));
+        Assert.NotNull(guest.ReceiveFrame(s_timeout, out _));
+        AssertNoKickWanted(guest, eventIdx, from: 4, to: 8);
+    }
+
+    /// <summary>The guest's own test before kicking (virtio 2.7.10) when it moves its RX avail index from <paramref name="from"/>
+    /// to <paramref name="to"/>: NO_NOTIFY set, or with EVENT_IDX vring_need_event(avail_event, to, from) false.</summary>
+    private static void AssertNoKickWanted(TestFrontend guest, bool eventIdx, ushort from, ushort to)
+    {
+        if (eventIdx)
+        {
+            ushort availEvent = guest.ReadAvailEvent(VhostProtocol.RxRing);
+            Assert.False((ushort)(to - availEvent - 1) < (ushort)(to - from), $"avail_event {availEvent} asks for a kick");
+        }
+        else
+        {
+            Assert.Equal(Virtqueue.UsedNoNotify, guest.ReadUsedFlags(VhostProtocol.RxRing));
+        }
+    }
+
     [Fact]
     public void Frames_to_a_guest_without_buffers_or_without_a_frontend_are_counted_and_the_books_balance()
     {
