@@ -65,6 +65,14 @@ public sealed partial class Bridge
 
         slot.LoggedStateVersion = version;
         PortState state = port.State;
+        if (port.ForgetsStationsWhenDown && state != PortState.Gone && slot.Forwarding)
+        {
+            // Any change went through down (or is down now): the peer may have been replaced by another machine, even
+            // if it is already back up by this tick.
+            int forgotten = MacTable.RemovePort(slot.Id);
+            _log.LogInformation("port {Port} changed state: {Macs} MAC entries forgotten", port.Name, forgotten);
+        }
+
         if (state == PortState.Up)
         {
             if (slot.LoggedDown)
@@ -78,11 +86,6 @@ public sealed partial class Bridge
 
         slot.LoggedDown = true;
         _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state.Name(), port.StateReason);
-        if (state == PortState.LinkDown && port.ForgetsStationsWhenDown)
-        {
-            MacTable.RemovePort(slot.Id);
-        }
-
         if (state == PortState.Gone && slot.Forwarding)
         {
             slot.Forwarding = false;

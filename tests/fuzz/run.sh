@@ -37,6 +37,7 @@ case $target in
   control) instrument=(FastBridge.Control FastBridge.Frames.MacAddress FastBridge.Switching.MacTable) ;;
   ring) instrument=(FastBridge.Ports.Netdev.RingFrame) ;;
   vhost-message|vhost-walker) instrument=(FastBridge.Ports.VhostUser) ;; # the port kind only (tests/fuzz/VhostTargets.cs)
+  stream) instrument=(FastBridge.Ports.QemuSocket.StreamFraming) ;;
   *) usage ;;
 esac
 

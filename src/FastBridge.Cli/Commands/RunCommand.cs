@@ -66,9 +66,11 @@ internal static class RunCommand
         };
 
         Option<string[]> netdevs = NetdevCli.RunOption();
+        Option<string[]> streams = StreamPortCli.Streams();
+        Option<string?> streamGroup = StreamPortCli.Group();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, netdevs, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
+            taps, netdevs, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
         var vhostUser = new VhostUserRunOptions();
         foreach (Option option in vhostUser.All)
@@ -114,7 +116,8 @@ internal static class RunCommand
             }
             else
             {
-                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && !VhostUserRunOptions.Any(result, vhostUser))
+                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && !VhostUserRunOptions.Any(result, vhostUser)
+                    && result.GetValue(streams) is not { Length: > 0 })
                 {
                     Console.Error.WriteLine("fastbridge: at least one --tap NAME is needed (or a --config FILE)");
                     return ExitCodes.Usage;
@@ -129,7 +132,8 @@ internal static class RunCommand
             }
 
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, result.GetValue(netdevs) ?? [], policies);
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, result.GetValue(netdevs) ?? [], policies,
+                (result.GetValue(streams) ?? [], result.GetValue(streamGroup)));
         });
         return command;
     }
@@ -141,7 +145,8 @@ internal static class RunCommand
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
     private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions,
-        string[] netdevs, Dictionary<string, Switching.PortPolicy>? policies = null)
+        string[] netdevs, Dictionary<string, Switching.PortPolicy>? policies = null,
+        (string[] Specs, string? Group) streams = default)
     {
         foreach (string tap in taps)
         {
@@ -155,6 +160,8 @@ internal static class RunCommand
         return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions, policies)
         {
             Netdevs = netdevs,
+            Streams = streams.Specs ?? [],
+            StreamGroup = streams.Group,
             MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log) : null,
         }, verbose ? LogLevel.Debug : LogLevel.Information)
             .GetAwaiter().GetResult();

@@ -62,6 +62,11 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
                 throw new SwitchStartException(ExitCodes.Failed, "a vhost-user port could not be opened");
             }
 
+            if (!Commands.StreamPortCli.AddAll(_bridge, settings.Streams, settings.StreamGroup, logging))
+            {
+                throw new SwitchStartException(ExitCodes.Failed, "a --stream socket could not be made");
+            }
+
             try
             {
                 _server = ControlServer.Start(_bridge, settings.SocketPath, logging.CreateLogger("fastbridge.control"));

@@ -18,7 +18,7 @@ namespace FastBridge.Control;
 /// only the bridge's control methods (serialized by the bridge's control lock, which workers never take) and the MAC
 /// table's control methods (its own lock, likewise never taken on the frame path).
 /// </remarks>
-internal static class ControlVerbs
+internal static partial class ControlVerbs
 {
     /// <summary>Verbs that only read, allowed for every client that could connect.</summary>
     public static bool IsReadOnly(string verb) => verb is "port-list" or "fdb-show" or "stats" or "status";
@@ -81,6 +81,11 @@ internal static class ControlVerbs
 
     private static ControlResponse PortAdd(Bridge bridge, ControlRequest request, ref int fd)
     {
+        if (request.Stream is not null)
+        {
+            return StreamPortAdd(bridge, request);
+        }
+
         if (request.Fd == true)
         {
             if (fd < 0)
@@ -257,7 +262,7 @@ internal static class ControlVerbs
                 Kind = port is null ? c.Kind : KindOf(port),
                 State = c.State.Name(),
                 Reason = c.State == PortState.Up ? null : c.StateReason,
-                Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName,
+                Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName ?? (port as Ports.QemuSocket.StreamPort)?.SocketPath,
                 Counters = CounterMembers(c, CounterScope.Port),
                 Drops = drops,
             });
@@ -320,7 +325,7 @@ internal static class ControlVerbs
         Kind = KindOf(port),
         State = port.State.Name(),
         Reason = port.State == PortState.Up ? null : port.StateReason,
-        Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName ?? (port as VhostUserPort)?.Options.SocketPath,
+        Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName ?? (port as VhostUserPort)?.Options.SocketPath ?? (port as Ports.QemuSocket.StreamPort)?.SocketPath,
         Features = (port as VhostUserPort)?.NegotiatedFeatures,
         Connected = (port as VhostUserPort)?.FrontendConnected,
     };
@@ -329,6 +334,7 @@ internal static class ControlVerbs
     {
         TapPort => "tap",
         Ports.Netdev.NetdevPort => "netdev",
+        Ports.QemuSocket.StreamPort => "stream",
         MemoryPort => "memory",
         VhostUserPort => "vhost-user",
         _ => port.GetType().Name,
