@@ -66,11 +66,12 @@ internal static class RunCommand
         };
 
         Option<string[]> netdevs = NetdevCli.RunOption();
+        Option<string> netdevRing = NetdevCli.RingOption();
         Option<string[]> streams = StreamPortCli.Streams();
         Option<string?> streamGroup = StreamPortCli.Group();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, netdevs, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
+            taps, netdevs, netdevRing, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
         var vhostUser = new VhostUserRunOptions();
         foreach (Option option in vhostUser.All)
@@ -83,6 +84,7 @@ internal static class RunCommand
         command.SetAction(result =>
         {
             s_vhostUser = (vhostUser, result);
+            s_netdevOptions = NetdevCli.OptionsFor(result.GetValue(netdevRing));
             var options = new BridgeOptions();
             string[] ports = result.GetValue(taps) ?? [];
             string? socketPath = result.GetValue(control);
@@ -141,6 +143,9 @@ internal static class RunCommand
     /// <summary>The vhost-user options of this run (kept apart so the TAP path's signature stays as it is).</summary>
     private static (VhostUserRunOptions Options, ParseResult Result)? s_vhostUser;
 
+    /// <summary>How the --netdev ports open their rings (--netdev-ring).</summary>
+    private static Ports.Netdev.NetdevPortOptions? s_netdevOptions;
+
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
@@ -160,6 +165,7 @@ internal static class RunCommand
         return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions, policies)
         {
             Netdevs = netdevs,
+            NetdevOptions = s_netdevOptions,
             Streams = streams.Specs ?? [],
             StreamGroup = streams.Group,
             MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log) : null,

@@ -56,7 +56,7 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
                 _log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
             }
 
-            Commands.NetdevCli.AttachAll(_bridge, settings.Netdevs, _log);
+            Commands.NetdevCli.AttachAll(_bridge, settings.Netdevs, _log, settings.NetdevOptions);
             if (settings.MorePorts is { } morePorts && !morePorts(_bridge, _log))
             {
                 throw new SwitchStartException(ExitCodes.Failed, "a vhost-user port could not be opened");
