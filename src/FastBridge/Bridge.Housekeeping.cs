@@ -63,12 +63,13 @@ public sealed partial class Bridge
             return;
         }
 
+        int changes = version - slot.LoggedStateVersion;
         slot.LoggedStateVersion = version;
         PortState state = port.State;
-        if (port.ForgetsStationsWhenDown && state != PortState.Gone && slot.Forwarding)
+        if (port.ForgetsStationsWhenDown && state != PortState.Gone && slot.Forwarding && (state != PortState.Up || changes >= 2))
         {
-            // Any change went through down (or is down now): the peer may have been replaced by another machine, even
-            // if it is already back up by this tick.
+            // Down now, or down and up again since the last tick (the peer may have been replaced by another machine).
+            // Only coming up is no reason: what the new peer already announced must stay learned.
             int forgotten = MacTable.RemovePort(slot.Id);
             _log.LogInformation("port {Port} changed state: {Macs} MAC entries forgotten", port.Name, forgotten);
         }
