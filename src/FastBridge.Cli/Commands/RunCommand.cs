@@ -33,15 +33,12 @@ internal static class RunCommand
                 }
             }
         });
-        var aging = Numbers.Option("--aging", 0, int.MaxValue, "0 or more seconds (0 = never age)",
-            "seconds an idle MAC entry lives; 0 = never age", MacTable.DefaultAgingSeconds);
-        var maxMacs = Numbers.Option("--max-macs", 1, MacTable.MaxCapacity, $"1 to {MacTable.MaxCapacity} entries",
-            "MAC table capacity", MacTable.DefaultCapacity);
-        var maxMacsPerPort = Numbers.Option("--max-macs-per-port", 0, int.MaxValue, "0 (no limit) or more",
+        var aging = RunLimit.Aging.Option("seconds an idle MAC entry lives; 0 = never age", MacTable.DefaultAgingSeconds);
+        var maxMacs = RunLimit.MaxMacs.Option("MAC table capacity", MacTable.DefaultCapacity);
+        var maxMacsPerPort = RunLimit.MaxMacsPerPort.Option(
             "most MACs one port may learn (0 = no limit; a full table evicts from the port holding the most)");
-        var workers = Numbers.Option("--workers", 0, 64, "1 to 64 threads (0 = half the processors)",
-            "dataplane threads (default: half the processors, at least one)");
-        var stormLimit = Numbers.Option("--storm-limit", 0, int.MaxValue, "0 (off) or more frames per second",
+        var workers = RunLimit.Workers.Option("dataplane threads (default: half the processors, at least one)");
+        var stormLimit = RunLimit.StormLimit.Option(
             "storm control: floods per second a port may send, per kind (broadcast, multicast, unknown unicast); 0 = off",
             BridgeOptions.DefaultStormLimit);
         var name = new Option<string>("--name") { Description = "bridge name (its control socket is /run/fastbridge/NAME.sock)", DefaultValueFactory = _ => "fb0" };
@@ -83,7 +80,6 @@ internal static class RunCommand
         // would get its own handler that cancels and, after a timeout, abandons the action).
         command.SetAction(result =>
         {
-            s_vhostUser = (vhostUser, result);
             s_netdevOptions = NetdevCli.OptionsFor(result.GetValue(netdevRing));
             var options = new BridgeOptions();
             string[] ports = result.GetValue(taps) ?? [];
@@ -91,6 +87,8 @@ internal static class RunCommand
             string? metricsAt = result.GetValue(metrics);
             bool offloads = !result.GetValue(noOffloads);
             Dictionary<string, Switching.PortPolicy>? policies = null;
+            string[] netdevPorts = result.GetValue(netdevs) ?? [];
+            VhostUserPortConfig[] vhostFromFile = [];
             if (result.GetValue(config) is { } file)
             {
                 RunConfig loaded;
@@ -112,7 +110,13 @@ internal static class RunCommand
                 options.StormLimit = Given(result, stormLimit) ? result.GetValue(stormLimit) : loaded.StormLimit ?? options.StormLimit;
                 metricsAt ??= loaded.Metrics;
                 offloads = Given(result, noOffloads) ? !result.GetValue(noOffloads) : loaded.Offloads ?? offloads;
-                ports = ports.Length > 0 ? ports : loaded.PortNames();
+                if (ports.Length == 0) // --tap replaces the file's whole port list
+                {
+                    ports = loaded.TapNames();
+                    netdevPorts = [.. netdevPorts, .. loaded.NetdevNames()];
+                    vhostFromFile = loaded.VhostUserPorts();
+                }
+
                 policies = loaded.PortPolicies(file);
                 socketPath ??= loaded.Control;
             }
@@ -133,15 +137,16 @@ internal static class RunCommand
                 options.StormLimit = result.GetValue(stormLimit);
             }
 
+            s_vhostUser = (vhostUser, result, vhostFromFile);
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, result.GetValue(netdevs) ?? [], policies,
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, netdevPorts, policies,
                 (result.GetValue(streams) ?? [], result.GetValue(streamGroup)));
         });
         return command;
     }
 
     /// <summary>The vhost-user options of this run (kept apart so the TAP path's signature stays as it is).</summary>
-    private static (VhostUserRunOptions Options, ParseResult Result)? s_vhostUser;
+    private static (VhostUserRunOptions Options, ParseResult Result, VhostUserPortConfig[] FromFile)? s_vhostUser;
 
     /// <summary>How the --netdev ports open their rings (--netdev-ring).</summary>
     private static Ports.Netdev.NetdevPortOptions? s_netdevOptions;
@@ -168,7 +173,7 @@ internal static class RunCommand
             NetdevOptions = s_netdevOptions,
             Streams = streams.Specs ?? [],
             StreamGroup = streams.Group,
-            MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log) : null,
+            MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log, vu.FromFile) : null,
         }, verbose ? LogLevel.Debug : LogLevel.Information)
             .GetAwaiter().GetResult();
     }

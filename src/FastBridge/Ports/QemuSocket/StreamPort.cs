@@ -96,6 +96,10 @@ public sealed partial class StreamPort : Port
 
     protected internal override bool ForgetsStationsWhenDown => true;
 
+    public override string Kind => "stream";
+
+    protected internal override void Describe(PortDescription description) => description.Device = SocketPath; // up while a peer is connected
+
     protected internal override int Receive(PacketPool pool, Span<Packet> burst)
     {
         int n = 0;
