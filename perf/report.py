@@ -13,6 +13,7 @@ from collections import defaultdict
 LABELS = {
     "fastbridge": "FastBridge `--workers 2`",
     "fastbridge-w1": "FastBridge `--workers 1`",
+    "fastbridge-v2": "FastBridge `--workers 1 --netdev-ring frames` (TPACKET_V2)",
     "kernel": "Linux bridge (veth)",
     "ovs": "OVS userspace (netdev, tap)",
     "ovs-tso": "OVS userspace + userspace-tso",

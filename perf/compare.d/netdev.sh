@@ -3,7 +3,7 @@
 # exist, as under libvirt or a container runtime. For each switch: two hosts in network namespaces (198.18.0.1 and .2,
 # MACs 02:00:00:00:00:01/02), each behind a veth pair whose other end (p1SUF, p2SUF) is in the switch's namespace:
 #   - fastbridge-w1 (fastbridge: 2 workers): `fastbridge run --netdev p1 --netdev p2 --workers 1` (AF_PACKET,
-#     TPACKET_V3 receive ring, sendmmsg)
+#     TPACKET_V3 receive ring, the default; sendmmsg); fastbridge-v2: the same with `--netdev-ring frames` (TPACKET_V2)
 #   - ovs: Open vSwitch's userspace datapath (datapath_type=netdev) with the veths as `system` ports (also AF_PACKET)
 #   - kernel: the Linux bridge over the same veths
 # The hosts' veth ends send complete frames (ethtool -K tx off: no partial checksums, no TSO), for every switch
@@ -13,7 +13,7 @@
 #
 # Usage (root): perf/compare.sh netdev          REPS=3 DURATION=10
 #               QUICK=1 perf/compare.sh netdev  REPS=1 DURATION=3
-# Environment: REPS, DURATION, RTT_DURATION, SWITCHES (subset of: fastbridge-w1 fastbridge kernel ovs),
+# Environment: REPS, DURATION, RTT_DURATION, SWITCHES (subset of: fastbridge-w1 fastbridge fastbridge-v2 kernel ovs),
 #              OUT (the report file whose "netdev" section is replaced, default perf/RESULTS.md).
 # Creates only namespaces, devices, processes and files with a random suffix, uses 198.18.0.0/15 only, removes all it
 # created on exit; kills only processes it started.
@@ -46,7 +46,7 @@ build_fastbridge
 
 available() {  # available SWITCH: whether its tools are here
   case $1 in
-    fastbridge|fastbridge-w1|kernel) return 0 ;;
+    fastbridge|fastbridge-w1|fastbridge-v2|kernel) return 0 ;;
     ovs) [ "${HAVE[ovs-vswitchd]}" = 1 ] ;;
     *) echo "netdev.sh: unknown switch '$1'" >&2; exit 2 ;;
   esac
@@ -71,10 +71,11 @@ setup_switch() {  # setup_switch NAME: namespaces, the switch, hosts wired to it
   SWITCH_PID=""
   make_veths
   case $1 in
-    fastbridge|fastbridge-w1)
-      local workers=2
-      [ "$1" = fastbridge-w1 ] && workers=1
-      start_bg "$WORK/fastbridge.log" "$NS_SW" "$FASTBRIDGE" run --netdev "p1$SUF" --netdev "p2$SUF" --workers "$workers" --name "fb$SUF" --control "$WORK/fb.sock"
+    fastbridge|fastbridge-w1|fastbridge-v2)
+      local workers=2 ring=blocks
+      [ "$1" != fastbridge ] && workers=1
+      [ "$1" = fastbridge-v2 ] && ring=frames
+      start_bg "$WORK/fastbridge.log" "$NS_SW" "$FASTBRIDGE" run --netdev "p1$SUF" --netdev "p2$SUF" --netdev-ring "$ring" --workers "$workers" --name "fb$SUF" --control "$WORK/fb.sock"
       SWITCH_PID=$BG_PID
       ;;
     ovs)
@@ -104,13 +105,14 @@ python3 "$ROOT/perf/report.py" "$RAW" "$WORK/meta" "$WORK/report.md"
 cat >"$WORK/howto.md" <<'HOWTO'
 ### How it was measured (exact commands)
 
-`QUICK=1 perf/compare.sh netdev` (perf/compare.d/netdev.sh). Namespaces `h1`, `h2`, `sw` (random suffix); hosts
+`QUICK=1 SWITCHES="fastbridge-w1 fastbridge-v2 ovs kernel" perf/compare.sh netdev` (perf/compare.d/netdev.sh). Namespaces `h1`, `h2`, `sw` (random suffix); hosts
 198.18.0.1/24 (02:00:00:00:00:01) and 198.18.0.2/24 (02:00:00:00:00:02), IPv6 off, each behind a veth pair whose
 other end `pN` is in `sw`; the hosts' ends send complete frames (`ethtool -K IFN tx off`) for every switch alike.
 
 ```sh
 ## switches (in netns sw), attached to the same veths
 fastbridge run --netdev p1 --netdev p2 --workers 1          # AF_PACKET, TPACKET_V3 rx ring, sendmmsg; Release build
+fastbridge run ... --netdev-ring frames --workers 1         # fastbridge-v2: the TPACKET_V2 frame ring (no block timeout)
 ovs-vsctl ... add-br BR -- set bridge BR datapath_type=netdev
 ovs-vsctl ... add-port BR p1; ovs-vsctl ... add-port BR p2  # type "" = system: AF_PACKET in the userspace datapath
 ip link add BR type bridge; ip link set pN master BR         # the Linux bridge

@@ -63,8 +63,17 @@ public sealed partial class Bridge
             return;
         }
 
+        int changes = version - slot.LoggedStateVersion;
         slot.LoggedStateVersion = version;
         PortState state = port.State;
+        if (port.ForgetsStationsWhenDown && state != PortState.Gone && slot.Forwarding && (state != PortState.Up || changes >= 2))
+        {
+            // Down now, or down and up again since the last tick (the peer may have been replaced by another machine).
+            // Only coming up is no reason: what the new peer already announced must stay learned.
+            int forgotten = MacTable.RemovePort(slot.Id);
+            _log.LogInformation("port {Port} changed state: {Macs} MAC entries forgotten", port.Name, forgotten);
+        }
+
         if (state == PortState.Up)
         {
             if (slot.LoggedDown)
@@ -78,11 +87,6 @@ public sealed partial class Bridge
 
         slot.LoggedDown = true;
         _log.LogWarning("port {Port} is {State}: {Reason}", port.Name, state.Name(), port.StateReason);
-        if (state == PortState.LinkDown && port.ForgetsStationsWhenDown)
-        {
-            MacTable.RemovePort(slot.Id);
-        }
-
         if (state == PortState.Gone && slot.Forwarding)
         {
             slot.Forwarding = false;

@@ -66,6 +66,9 @@ public sealed partial class Bridge : IDisposable
 
     public int WorkerCount => Workers.Length;
 
+    /// <summary>Where the bridge logs; ports created for it by the control plane log there too.</summary>
+    internal Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory => _options.LoggerFactory ?? NullLoggerFactory.Instance;
+
     public bool IsRunning => _started && !_disposed;
 
     internal Worker[] Workers { get; }

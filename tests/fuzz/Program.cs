@@ -52,10 +52,13 @@ internal static class Program
             case "ring":
                 Fuzzer.Run(stream => RingFrameTarget.Run(ReadAll(stream)));
                 return 0;
+            case "stream":
+                Fuzzer.Run(stream => StreamFramingTarget.Run(ReadAll(stream)));
+                return 0;
             case "replay" when args.Length == 3:
                 return Replay(args[1], args[2]);
             default:
-                Console.Error.WriteLine("usage: FastBridge.Fuzz parser | control | ring | replay TARGET DIR");
+                Console.Error.WriteLine("usage: FastBridge.Fuzz parser | control | ring | stream | replay TARGET DIR");
                 return 2;
         }
     }
@@ -132,6 +135,9 @@ internal static class Program
                 break;
             case "ring":
                 run = input => RingFrameTarget.Run(input);
+                break;
+            case "stream":
+                run = input => StreamFramingTarget.Run(input);
                 break;
             default:
                 if (VhostTargets.For(target) is not { } vhost)

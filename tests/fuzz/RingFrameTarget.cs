@@ -6,12 +6,14 @@ namespace FastBridge.Fuzz;
 /// The <c>ring</c> target: the input is a TPACKET_V3 block as a netdev port would map it. Every frame header is read
 /// with <see cref="RingFrame.TryRead"/> the way the port walks a block (first-packet offset, then each next offset, at
 /// most the block's packet count); an accepted frame must lie inside the block and copy (its tag re-inserted) into a
-/// buffer of exactly its length. Any exception is a crash.
+/// buffer of exactly its length. The same bytes are then read as a TPACKET_V2 slot (<see cref="RingFrame.TryReadSlot"/>,
+/// the low-latency ring) under the same rules. Any exception is a crash.
 /// </summary>
 internal static class RingFrameTarget
 {
     public static void Run(ReadOnlySpan<byte> block)
     {
+        RunSlot(block);
         if (block.Length < RingFrame.BlockHeaderSize)
         {
             return;
@@ -44,6 +46,25 @@ internal static class RingFrameTarget
             }
 
             offset = frame.NextOffset;
+        }
+    }
+
+    private static void RunSlot(ReadOnlySpan<byte> slot)
+    {
+        if (!RingFrame.TryReadSlot(slot, out RingFrame frame))
+        {
+            return;
+        }
+
+        if (frame.MacOffset < RingFrame.HeaderSizeV2 || frame.MacOffset + frame.CapturedLength > slot.Length)
+        {
+            throw new InvalidOperationException($"slot frame at {frame.MacOffset}+{frame.CapturedLength} outside a {slot.Length}-byte slot");
+        }
+
+        byte[] buffer = new byte[frame.Length];
+        if (frame.CopyTo(slot, buffer) != frame.Length)
+        {
+            throw new InvalidOperationException($"copied fewer bytes than the {frame.Length}-byte slot frame");
         }
     }
 }

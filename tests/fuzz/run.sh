@@ -3,7 +3,8 @@
 #
 #   tests/fuzz/run.sh parser 600      # 10 minutes on the receive-side classification
 #   tests/fuzz/run.sh control 600     # 10 minutes on the control protocol (framing, parsing, dispatch to a bridge)
-#   tests/fuzz/run.sh ring 600        # 10 minutes on the netdev port's TPACKET_V3 frame-header reader (RingFrame)
+#   tests/fuzz/run.sh ring 600        # 10 minutes on the netdev port's TPACKET_V2/V3 frame-header reader (RingFrame)
+#   tests/fuzz/run.sh stream 600      # 10 minutes on the stream port's length framing (StreamFraming)
 #   tests/fuzz/run.sh cmin control    # deliberate: minimise corpus/control + the last run's new inputs with afl-cmin
 #
 # A run never writes into the working tree: the build, AFL's output and the new inputs live in a scratch folder,
@@ -16,7 +17,7 @@
 # Exit: 0 no crash, 1 crashes (or a failing corpus input), 2 usage.
 set -euo pipefail
 
-usage() { echo "usage: $0 parser|control|ring|vhost-message|vhost-walker SECONDS | $0 cmin TARGET" >&2; exit 2; }
+usage() { echo "usage: $0 parser|control|ring|stream|vhost-message|vhost-walker SECONDS | $0 cmin TARGET" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 mode=run
 if [[ $1 == cmin ]]; then
@@ -37,6 +38,7 @@ case $target in
   control) instrument=(FastBridge.Control FastBridge.Frames.MacAddress FastBridge.Switching.MacTable) ;;
   ring) instrument=(FastBridge.Ports.Netdev.RingFrame) ;;
   vhost-message|vhost-walker) instrument=(FastBridge.Ports.VhostUser) ;; # the port kind only (tests/fuzz/VhostTargets.cs)
+  stream) instrument=(FastBridge.Ports.QemuSocket.StreamFraming) ;;
   *) usage ;;
 esac
 

@@ -14,6 +14,21 @@ internal static class NetdevCli
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public static Option<string> RingOption()
+    {
+        var option = new Option<string>("--netdev-ring")
+        {
+            Description = "receive ring of the --netdev ports: blocks (TPACKET_V3, handed over when full or after 1 ms: the most frames per CPU second) or frames (TPACKET_V2, each frame handed over at once: RTT in microseconds, not a millisecond)",
+            DefaultValueFactory = _ => "blocks",
+        };
+        option.AcceptOnlyFromAmong("frames", "blocks");
+        return option;
+    }
+
+    /// <summary>The port options <c>--netdev-ring</c> asks for.</summary>
+    public static NetdevPortOptions OptionsFor(string? ring) =>
+        ring == "frames" ? NetdevPortOptions.Default with { LowLatency = true } : NetdevPortOptions.Default;
+
     public static Option<bool> PortAddOption() => new("--netdev")
     {
         Description = "attach the existing interface NAME through an AF_PACKET socket instead of opening a TAP",
@@ -23,7 +38,7 @@ internal static class NetdevCli
     /// Attaches every interface of <paramref name="names"/> to <paramref name="bridge"/>; a failure is a
     /// <see cref="Hosting.SwitchStartException"/> carrying the exit code and the reason.
     /// </summary>
-    public static void AttachAll(Bridge bridge, string[] names, ILogger log)
+    public static void AttachAll(Bridge bridge, string[] names, ILogger log, NetdevPortOptions? options = null)
     {
         foreach (string name in names)
         {
@@ -35,7 +50,7 @@ internal static class NetdevCli
             NetdevPort port;
             try
             {
-                port = NetdevPort.Open(name);
+                port = NetdevPort.Open(name, options);
             }
             catch (Exception e) when (e is NetdevException or ArgumentException)
             {
@@ -52,7 +67,8 @@ internal static class NetdevCli
                 throw new Hosting.SwitchStartException(ExitCodes.Usage, e.Message);
             }
 
-            log.LogInformation("netdev {Interface} attached (ifindex {Index}, MTU {Mtu}{Up})", name, port.InterfaceIndex, port.Mtu, port.BroughtUp ? ", brought up" : "");
+            log.LogInformation("netdev {Interface} attached (ifindex {Index}, MTU {Mtu}, {Ring} ring{Up})", name, port.InterfaceIndex, port.Mtu,
+                port.LowLatency ? "TPACKET_V2 frame" : "TPACKET_V3 block", port.BroughtUp ? ", brought up" : "");
         }
     }
 }

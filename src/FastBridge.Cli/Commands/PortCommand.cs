@@ -16,7 +16,9 @@ internal static class PortCommand
         Option<bool> netdev = NetdevCli.PortAddOption();
         var vhostUser = new Option<string?>("--vhost-user") { Description = "a vhost-user port on this unix socket (created here; with --client: the VM's socket to connect to)" };
         var client = new Option<bool>("--client") { Description = "with --vhost-user: connect to a socket the VM (QEMU server=on) listens on" };
-        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd, netdev, vhostUser, client };
+        var stream = new Option<string?>("--stream") { Description = "listen on this unix socket for QEMU's -netdev stream instead of opening a TAP" };
+        var group = new Option<string?>("--socket-group") { Description = "with --stream: group allowed to connect (mode 0660); default 0600" };
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream)") { addName, fd, netdev, vhostUser, client, stream, group };
         add.WithControlOptions().SetAction((result, cancel) =>
         {
             int? handOver = result.GetValue(fd);
@@ -34,6 +36,8 @@ internal static class PortCommand
                 Kind = result.GetValue(netdev) ? "netdev" : null,
                 VhostUser = result.GetValue(vhostUser),
                 Client = result.GetValue(client) ? true : null,
+                Stream = result.GetValue(stream) is { } path ? Path.GetFullPath(path) : null,
+                Group = result.GetValue(group),
             };
             return ControlCall.RunAsync(result, request, r =>
                 Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")})"),

@@ -63,9 +63,12 @@ internal static class RunCommand
         };
 
         Option<string[]> netdevs = NetdevCli.RunOption();
+        Option<string> netdevRing = NetdevCli.RingOption();
+        Option<string[]> streams = StreamPortCli.Streams();
+        Option<string?> streamGroup = StreamPortCli.Group();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, netdevs, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
+            taps, netdevs, netdevRing, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
         var vhostUser = new VhostUserRunOptions();
         foreach (Option option in vhostUser.All)
@@ -77,6 +80,7 @@ internal static class RunCommand
         // would get its own handler that cancels and, after a timeout, abandons the action).
         command.SetAction(result =>
         {
+            s_netdevOptions = NetdevCli.OptionsFor(result.GetValue(netdevRing));
             var options = new BridgeOptions();
             string[] ports = result.GetValue(taps) ?? [];
             string? socketPath = result.GetValue(control);
@@ -120,7 +124,8 @@ internal static class RunCommand
             }
             else
             {
-                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && !VhostUserRunOptions.Any(result, vhostUser))
+                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && !VhostUserRunOptions.Any(result, vhostUser)
+                    && result.GetValue(streams) is not { Length: > 0 })
                 {
                     Console.Error.WriteLine("fastbridge: at least one --tap NAME is needed (or a --config FILE)");
                     return ExitCodes.Usage;
@@ -136,7 +141,8 @@ internal static class RunCommand
 
             s_vhostUser = (vhostUser, result, vhostFromFile);
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, netdevPorts, policies, mirrors);
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, netdevPorts, policies, mirrors,
+                (result.GetValue(streams) ?? [], result.GetValue(streamGroup)));
         });
         return command;
     }
@@ -144,11 +150,15 @@ internal static class RunCommand
     /// <summary>The vhost-user options of this run (kept apart so the TAP path's signature stays as it is).</summary>
     private static (VhostUserRunOptions Options, ParseResult Result, VhostUserPortConfig[] FromFile)? s_vhostUser;
 
+    /// <summary>How the --netdev ports open their rings (--netdev-ring).</summary>
+    private static Ports.Netdev.NetdevPortOptions? s_netdevOptions;
+
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
     private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions,
-        string[] netdevs, Dictionary<string, Switching.PortPolicy>? policies = null, List<Switching.Mirror>? mirrors = null)
+        string[] netdevs, Dictionary<string, Switching.PortPolicy>? policies = null, List<Switching.Mirror>? mirrors = null,
+        (string[] Specs, string? Group) streams = default)
     {
         foreach (string tap in taps)
         {
@@ -163,6 +173,9 @@ internal static class RunCommand
         {
             Netdevs = netdevs,
             Mirrors = mirrors ?? [],
+            NetdevOptions = s_netdevOptions,
+            Streams = streams.Specs ?? [],
+            StreamGroup = streams.Group,
             MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log, vu.FromFile) : null,
         }, verbose ? LogLevel.Debug : LogLevel.Information)
             .GetAwaiter().GetResult();

@@ -51,10 +51,15 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
                 _log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
             }
 
-            Commands.NetdevCli.AttachAll(_bridge, settings.Netdevs, _log);
+            Commands.NetdevCli.AttachAll(_bridge, settings.Netdevs, _log, settings.NetdevOptions);
             if (settings.MorePorts is { } morePorts && !morePorts(_bridge, _log))
             {
                 throw new SwitchStartException(ExitCodes.Failed, "a vhost-user port could not be opened");
+            }
+
+            if (!Commands.StreamPortCli.AddAll(_bridge, settings.Streams, settings.StreamGroup, logging))
+            {
+                throw new SwitchStartException(ExitCodes.Failed, "a --stream socket could not be made");
             }
 
             foreach ((string name, FastBridge.Switching.PortPolicy policy) in settings.Policies ?? new Dictionary<string, FastBridge.Switching.PortPolicy>())

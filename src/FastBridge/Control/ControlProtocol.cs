@@ -30,6 +30,12 @@ public sealed class ControlRequest
     /// <summary>port-add with <see cref="VhostUser"/>: connect to the frontend's socket (client role) instead of creating it.</summary>
     public bool? Client { get; set; }
 
+    /// <summary>port-add: listen on this unix socket path for QEMU's <c>-netdev stream</c> instead of opening a TAP.</summary>
+    public string? Stream { get; set; }
+
+    /// <summary>port-add with <see cref="Stream"/>: the group that may connect (socket mode 0660); default 0600.</summary>
+    public string? Group { get; set; }
+
     /// <summary>fdb-add: the port of the entry; fdb-show, fdb-flush: only this port.</summary>
     public string? Port { get; set; }
 

@@ -18,7 +18,7 @@ namespace FastBridge.Control;
 /// only the bridge's control methods (serialized by the bridge's control lock, which workers never take) and the MAC
 /// table's control methods (its own lock, likewise never taken on the frame path).
 /// </remarks>
-internal static class ControlVerbs
+internal static partial class ControlVerbs
 {
     /// <summary>Verbs that only read, allowed for every client that could connect.</summary>
     public static bool IsReadOnly(string verb) => verb is "port-list" or "fdb-show" or "stats" or "status" or "mirror-list";
@@ -84,6 +84,11 @@ internal static class ControlVerbs
 
     private static ControlResponse PortAdd(Bridge bridge, ControlRequest request, ref int fd)
     {
+        if (request.Stream is not null)
+        {
+            return StreamPortAdd(bridge, request);
+        }
+
         if (request.Fd == true)
         {
             if (fd < 0)

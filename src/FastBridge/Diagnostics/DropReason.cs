@@ -93,6 +93,12 @@ public enum DropReason : byte
 
     [Drop("mirror-output", DropDirection.Ingress, "Received on a mirror's output port, whose own input is ignored (it carries only mirrored frames)")]
     MirrorOutput,
+
+    // ---- socket ports (QEMU -netdev stream) ----
+
+    // The stream cannot be resynchronized after a wrong length: one drop per disconnected peer.
+    [Drop("bad-framing", DropDirection.Ingress, "A socket peer sent a frame length of 0 or over 65,535, or a frame cut short by the end of the stream: it is disconnected")]
+    BadFraming,
 }
 
 /// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>

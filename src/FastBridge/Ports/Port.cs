@@ -102,8 +102,9 @@ public abstract class Port : IDisposable
     protected internal virtual int PollFd => -1;
 
     /// <summary>
-    /// True when the MACs learned on the port are forgotten as soon as it goes down (<see cref="PortState.LinkDown"/>),
-    /// not only when it is gone: a port whose peer can leave and come back as another machine (a vhost-user VM).
+    /// True when the MACs learned on the port are forgotten at every change of its state (the housekeeper does it within a
+    /// second: it went down, or went down and came back), not only when it is gone: a port whose peer can leave and come
+    /// back as another machine (a vhost-user VM, a stream socket's next client).
     /// </summary>
     protected internal virtual bool ForgetsStationsWhenDown => false;
 
@@ -136,6 +137,12 @@ public abstract class Port : IDisposable
     {
         Pool = pool;
         _wake = wake;
+        OnAttached();
+    }
+
+    /// <summary>Called once the port has its <see cref="Pool"/> (it joined a bridge): a port that starts I/O of its own starts it here.</summary>
+    protected virtual void OnAttached()
+    {
     }
 
     internal void Detach() => _wake = null;

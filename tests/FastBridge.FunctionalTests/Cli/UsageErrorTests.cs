@@ -28,7 +28,9 @@ public sealed class UsageErrorTests
             }
 
             string verb = string.Join(' ', here.Skip(1));
-            string arguments = string.Join(' ', command.Arguments.Select(Placeholder).Concat(command.Options.Where(o => o.Required).Select(o => $"{o.Name} x")));
+            // A required option that is not a number gets a placeholder too, so its absence is not a second error.
+            string arguments = string.Join(' ', command.Arguments.Select(Placeholder)
+                .Concat(command.Options.Where(o => o.Required && o.ValueType != typeof(int) && o.ValueType != typeof(int?)).Select(o => $"{o.Name} p0")));
             foreach (string bad in new[] { "abc", "99999999999", "-7", "1.5" })
             {
                 foreach (Option option in command.Options.Where(o => o.ValueType == typeof(int) || o.ValueType == typeof(int?)))

@@ -18,13 +18,15 @@ public sealed class NetdevHostsTests
     private const string VethAddress = "198.18.0.11";
     private const string OtherVethAddress = "198.18.0.12";
 
-    [SkippableFact]
-    public void A_veth_host_and_a_tap_host_ping_each_other_and_every_frame_is_accounted()
+    [SkippableTheory]
+    [InlineData(false)] // the TPACKET_V3 block ring (the default)
+    [InlineData(true)]  // the TPACKET_V2 frame ring (--netdev-ring frames)
+    public void A_veth_host_and_a_tap_host_ping_each_other_and_every_frame_is_accounted(bool lowLatency)
     {
         EndToEnd.RequirePrivileges();
         using var hosts = new SwitchedHosts(1);
         using var veth = VethHost.Create(VethAddress);
-        NetdevPort port = NetdevPort.Open(veth.SwitchSide);
+        NetdevPort port = NetdevPort.Open(veth.SwitchSide, new NetdevPortOptions { LowLatency = lowLatency });
         hosts.Bridge.AddPort(port);
         Assert.True(port.BroughtUp, "the switch side was down, so the port should have brought it up");
 
@@ -67,13 +69,15 @@ public sealed class NetdevHostsTests
         Assert.True(Iperf3(veth.Namespace, SwitchedHosts.Address(0), reverse: true) > 1_000_000, "tap -> veth moved under 1 MB");
     }
 
-    [SkippableFact]
-    public void A_tagged_frame_from_the_veth_side_arrives_tagged_at_the_tap_host_and_one_from_the_tap_host_arrives_tagged_at_the_veth_side()
+    [SkippableTheory]
+    [InlineData(false)] // the TPACKET_V3 block ring (the default)
+    [InlineData(true)]  // the TPACKET_V2 frame ring (--netdev-ring frames)
+    public void A_tagged_frame_from_the_veth_side_arrives_tagged_at_the_tap_host_and_one_from_the_tap_host_arrives_tagged_at_the_veth_side(bool lowLatency)
     {
         EndToEnd.RequirePrivileges();
         using var hosts = new SwitchedHosts(1);
         using var veth = VethHost.Create(VethAddress);
-        NetdevPort port = NetdevPort.Open(veth.SwitchSide);
+        NetdevPort port = NetdevPort.Open(veth.SwitchSide, new NetdevPortOptions { LowLatency = lowLatency });
         hosts.Bridge.AddPort(port);
 
         // veth -> switch: the kernel strips the tag on our side of the veth (skb_vlan_untag) and reports it in the

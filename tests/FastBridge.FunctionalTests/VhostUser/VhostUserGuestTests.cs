@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using FastBridge.Tests.Guests;
 
 namespace FastBridge.Tests.VhostUser;
@@ -19,8 +18,7 @@ public sealed class VhostUserGuestTests(VhostUserGuestsFixture rig) : IClassFixt
         rig.Require();
         for (int i = 0; i < 2; i++)
         {
-            (int code, string output) = rig.Guest(i).Run($"ping -c 3 -W 5 {VhostUserGuestsFixture.HostAddress}");
-            Assert.True(code == 0, rig.Switch.Describe(rig.Guest(i).Describe($"ping to the namespace host failed:\n{output}")));
+            GuestTraffic.AssertPings(rig.Guest(i), VhostUserGuestsFixture.HostAddress, "ping to the namespace host", rig.Switch.Describe);
         }
     }
 
@@ -30,8 +28,7 @@ public sealed class VhostUserGuestTests(VhostUserGuestsFixture rig) : IClassFixt
         rig.Require();
         for (int i = 0; i < 2; i++)
         {
-            (int code, string output) = rig.Guest(i).Run($"ping -c 3 -W 5 {VhostUserGuestsFixture.GuestAddress(1 - i)}");
-            Assert.True(code == 0, rig.Switch.Describe(rig.Guest(i).Describe($"ping to the other guest failed:\n{output}")));
+            GuestTraffic.AssertPings(rig.Guest(i), VhostUserGuestsFixture.GuestAddress(1 - i), "ping to the other guest", rig.Switch.Describe);
         }
     }
 
@@ -39,60 +36,24 @@ public sealed class VhostUserGuestTests(VhostUserGuestsFixture rig) : IClassFixt
     public void A_tcp_transfer_from_guest_to_host_arrives_intact()
     {
         rig.Require();
-        QemuGuest guest = rig.Guest(0);
-        string sent = guest.Exec("dd if=/dev/urandom of=/tmp/up bs=1k count=1024 2>/dev/null && md5sum /tmp/up")[..32];
-
-        // The host listens and answers with the md5 of what it received; the guest prints that answer.
-        string bb = rig.Image.Busybox;
-        Task<(int ExitCode, string Output)> listener =
-            Task.Run(() => rig.Host.TryExec($"{bb} nc -l -p 5001 -e {bb} md5sum", (int)s_transferTimeout.TotalMilliseconds));
-        (int code, string output) = guest.Run(
-            $"for i in $(seq 100); do nc {VhostUserGuestsFixture.HostAddress} 5001 </tmp/up && break; sleep 0.1; done", s_transferTimeout);
-
-        Assert.True(code == 0 && output.Contains($"{sent}  -", StringComparison.Ordinal),
-            rig.Switch.Describe(guest.Describe($"the host did not receive the {sent} megabyte: guest says\n{output}")));
-        Assert.True(listener.Wait(s_transferTimeout), "the host's nc did not exit after the transfer");
-        Assert.Equal(0, listener.Result.ExitCode);
+        GuestTraffic.AssertTransferToHost(rig.Guest(0), rig.Host, rig.Image.Busybox, VhostUserGuestsFixture.HostAddress, 5001,
+            s_transferTimeout, rig.Switch.Describe);
     }
 
     [SkippableFact]
     public void A_tcp_transfer_from_host_to_guest_arrives_intact()
     {
         rig.Require();
-        QemuGuest guest = rig.Guest(1);
-        byte[] data = RandomNumberGenerator.GetBytes(1 << 20);
-        string sent = Convert.ToHexStringLower(MD5.HashData(data));
-        string file = Path.GetTempFileName();
-        try
-        {
-            File.WriteAllBytes(file, data);
-            guest.Exec("nc -l -p 5002 -e md5sum &");
-            string bb = rig.Image.Busybox;
-            (int code, string output) = rig.Host.TryExec(
-                $"sh -c \"for i in $(seq 100); do {bb} nc {VhostUserGuestsFixture.GuestAddress(1)} 5002 <{file} && break; sleep 0.1; done\"",
-                (int)s_transferTimeout.TotalMilliseconds);
-
-            Assert.True(code == 0 && output.Contains($"{sent}  -", StringComparison.Ordinal),
-                rig.Switch.Describe(guest.Describe($"the guest did not receive the {sent} megabyte: host's nc says\n{output}")));
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        GuestTraffic.AssertTransferFromHost(rig.Host, rig.Image.Busybox, rig.Guest(1), VhostUserGuestsFixture.GuestAddress(1), 5002,
+            s_transferTimeout, rig.Switch.Describe);
     }
 
     [SkippableFact]
     public void A_tcp_transfer_between_the_guests_arrives_intact()
     {
         rig.Require();
-        QemuGuest sender = rig.Guest(0), receiver = rig.Guest(1);
-        receiver.Exec("nc -l -p 5003 -e md5sum &");
-        string sent = sender.Exec("dd if=/dev/urandom of=/tmp/peer bs=1k count=1024 2>/dev/null && md5sum /tmp/peer")[..32];
-        (int code, string output) = sender.Run(
-            $"for i in $(seq 100); do nc {VhostUserGuestsFixture.GuestAddress(1)} 5003 </tmp/peer && break; sleep 0.1; done", s_transferTimeout);
-
-        Assert.True(code == 0 && output.Contains($"{sent}  -", StringComparison.Ordinal),
-            rig.Switch.Describe(sender.Describe($"the other guest did not receive the {sent} megabyte: sender says\n{output}")));
+        GuestTraffic.AssertTransferBetween(rig.Guest(0), rig.Guest(1), VhostUserGuestsFixture.GuestAddress(1), 5003, s_transferTimeout,
+            rig.Switch.Describe);
     }
 
     [SkippableFact]
@@ -118,9 +79,7 @@ public sealed class VhostUserGuestTests(VhostUserGuestsFixture rig) : IClassFixt
 
         Assert.NotEqual(oldPid, guest.Pid);
         Assert.False(rig.Switch.Process.HasExited, rig.Switch.Describe("the switch exited when QEMU was killed"));
-        (int code, string output) = guest.Run($"ping -c 3 -W 5 {VhostUserGuestsFixture.HostAddress}");
-        Assert.True(code == 0, rig.Switch.Describe(guest.Describe($"ping to the host after the restart failed:\n{output}")));
-        (code, output) = guest.Run($"ping -c 3 -W 5 {VhostUserGuestsFixture.GuestAddress(0)}");
-        Assert.True(code == 0, rig.Switch.Describe(guest.Describe($"ping to the other guest after the restart failed:\n{output}")));
+        GuestTraffic.AssertPings(guest, VhostUserGuestsFixture.HostAddress, "ping to the host after the restart", rig.Switch.Describe);
+        GuestTraffic.AssertPings(guest, VhostUserGuestsFixture.GuestAddress(0), "ping to the other guest after the restart", rig.Switch.Describe);
     }
 }

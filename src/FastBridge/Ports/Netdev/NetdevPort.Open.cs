@@ -37,7 +37,7 @@ public sealed unsafe partial class NetdevPort
 
         var handle = new FileDescriptor(fd, ownsHandle: true);
         byte* ring = null;
-        nuint ringBytes = (nuint)options.BlockSize * (nuint)options.BlockCount;
+        nuint ringBytes = 0;
         bool broughtUp = false;
         try
         {
@@ -52,19 +52,25 @@ public sealed unsafe partial class NetdevPort
             Check(Syscall.Ioctl(fd, PacketSocket.SIOCGIFMTU, &request, out errno), errno, name, "reading its MTU");
             int mtu = request.Value;
 
-            Check(PacketSocket.SetInt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_VERSION, PacketSocket.TPACKET_V3, out errno), errno, name, "PACKET_VERSION TPACKET_V3");
+            Check(PacketSocket.SetInt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_VERSION, options.LowLatency ? PacketSocket.TPACKET_V2 : PacketSocket.TPACKET_V3, out errno),
+                errno, name, options.LowLatency ? "PACKET_VERSION TPACKET_V2" : "PACKET_VERSION TPACKET_V3");
             Check(PacketSocket.SetInt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_QDISC_BYPASS, 1, out errno), errno, name, "PACKET_QDISC_BYPASS");
             Check(PacketSocket.SetInt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_IGNORE_OUTGOING, 1, out errno), errno, name, "PACKET_IGNORE_OUTGOING (Linux 4.20+)");
 
+            RingGeometry geometry = RingGeometry.For(options, mtu);
+            ringBytes = (nuint)geometry.BlockSize * (nuint)geometry.BlockCount;
             var ringRequest = new TpacketReq3
             {
-                BlockSize = (uint)options.BlockSize,
-                BlockCount = (uint)options.BlockCount,
-                FrameSize = FrameSlotSize,
-                FrameCount = (uint)(options.BlockSize / FrameSlotSize * options.BlockCount),
+                BlockSize = (uint)geometry.BlockSize,
+                BlockCount = (uint)geometry.BlockCount,
+                FrameSize = (uint)geometry.FrameSize,
+                FrameCount = (uint)geometry.FrameCount,
                 RetireBlockTimeoutMs = (uint)options.BlockTimeoutMs,
             };
-            Check(PacketSocket.SetSockOpt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_RX_RING, &ringRequest, (uint)sizeof(TpacketReq3)), LastError(), name, "PACKET_RX_RING");
+
+            // TPACKET_V2 takes struct tpacket_req: the first four fields of tpacket_req3.
+            uint requestSize = options.LowLatency ? 4 * sizeof(uint) : (uint)sizeof(TpacketReq3);
+            Check(PacketSocket.SetSockOpt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_RX_RING, &ringRequest, requestSize), LastError(), name, "PACKET_RX_RING");
 
             void* mapped = PacketSocket.Mmap(null, ringBytes, PacketSocket.PROT_READ | PacketSocket.PROT_WRITE, PacketSocket.MAP_SHARED, fd, 0);
             if (mapped == (void*)-1)
@@ -89,7 +95,7 @@ public sealed unsafe partial class NetdevPort
             }
 
             broughtUp = SetAdminUp(fd, name);
-            return new NetdevPort(name, handle, ring, ringBytes, options.BlockSize, options.BlockCount, ifIndex, mtu, broughtUp);
+            return new NetdevPort(name, handle, ring, ringBytes, geometry, ifIndex, mtu, broughtUp);
         }
         catch
         {
@@ -107,9 +113,6 @@ public sealed unsafe partial class NetdevPort
             throw;
         }
     }
-
-    /// <summary>Bytes of one frame slot the kernel's ring accounting uses (TPACKET_V3 packs frames tighter within a block).</summary>
-    private const uint FrameSlotSize = 2048;
 
     private static void ValidateGeometry(NetdevPortOptions options)
     {

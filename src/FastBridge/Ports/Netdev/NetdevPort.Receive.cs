@@ -4,7 +4,7 @@ using FastBridge.Interop;
 
 namespace FastBridge.Ports.Netdev;
 
-/// <summary>The receive path: walk the TPACKET_V3 blocks the kernel handed over, copy frames out, give blocks back.</summary>
+/// <summary>The receive path: walk the TPACKET_V2 slots or TPACKET_V3 blocks the kernel handed over, copy frames out, give them back.</summary>
 public sealed unsafe partial class NetdevPort
 {
     private const string ReasonDeleted = "interface deleted";
@@ -13,6 +13,9 @@ public sealed unsafe partial class NetdevPort
 
     /// <summary>Empty receives between two looks at the socket's error and the link (a power of two).</summary>
     private const int LinkCheckInterval = 32;
+
+    /// <summary>The TPACKET_V2 slot to look at next.</summary>
+    private int _slot;
 
     /// <summary>The block being walked.</summary>
     private int _block;
@@ -44,6 +47,25 @@ public sealed unsafe partial class NetdevPort
             return 0;
         }
 
+        int count = _frameSize != 0 ? ReceiveSlots(pool, burst) : ReceiveBlocks(pool, burst);
+        if (count > 0)
+        {
+            if (State == PortState.LinkDown)
+            {
+                SetState(PortState.Up, ReasonUpAgain); // a frame came in: the link carries again
+            }
+        }
+        else if ((++_emptyReceives & (LinkCheckInterval - 1)) == 0)
+        {
+            CheckLink();
+        }
+
+        return count;
+    }
+
+    /// <summary>TPACKET_V3: the frames of the blocks the kernel handed over.</summary>
+    private int ReceiveBlocks(PacketPool pool, Span<Packet> burst)
+    {
         int count = 0;
         while (count < burst.Length)
         {
@@ -91,19 +113,56 @@ public sealed unsafe partial class NetdevPort
             Advance(block, frame);
         }
 
-        if (count > 0)
+        return count;
+    }
+
+    /// <summary>TPACKET_V2: the slots the kernel handed over, in ring order, each given back as soon as it is copied.</summary>
+    private int ReceiveSlots(PacketPool pool, Span<Packet> burst)
+    {
+        int count = 0;
+        while (count < burst.Length)
         {
-            if (State == PortState.LinkDown)
+            byte* slot = _ring + ((nint)_slot * _frameSize);
+            if ((Volatile.Read(ref *(uint*)slot) & RingFrame.StatusUser) == 0)
             {
-                SetState(PortState.Up, ReasonUpAgain); // a frame came in: the link carries again
+                break; // the kernel has not written this slot yet: nothing more waiting
             }
-        }
-        else if ((++_emptyReceives & (LinkCheckInterval - 1)) == 0)
-        {
-            CheckLink();
+
+            var bytes = new ReadOnlySpan<byte>(slot, _frameSize);
+            if (!RingFrame.TryReadSlot(bytes, out RingFrame frame))
+            {
+                _rxBadRingFrames++;
+                CountReceiveDrop(DropReason.BadRingFrame);
+                ReturnSlot(slot);
+                continue;
+            }
+
+            if (frame.IsCut || frame.OriginalLength > MaxFrameLength)
+            {
+                _rxOverMtu++;
+                CountReceiveDrop(DropReason.OverMtu);
+                ReturnSlot(slot);
+                continue;
+            }
+
+            if (!pool.TryRent(frame.Length, out Packet packet))
+            {
+                break; // pool dry: the frame waits in its slot
+            }
+
+            packet.SetLength(frame.CopyTo(bytes, packet.Buffer));
+            burst[count++] = packet;
+            ReturnSlot(slot);
         }
 
         return count;
+    }
+
+    /// <summary>Hands a TPACKET_V2 slot back (TP_STATUS_KERNEL, a release store) and moves to the next one.</summary>
+    private void ReturnSlot(byte* slot)
+    {
+        Volatile.Write(ref *(uint*)slot, 0u);
+        _slot = _slot + 1 == _frameCount ? 0 : _slot + 1;
     }
 
     /// <summary>Moves past <paramref name="frame"/>; gives the block back after its last frame.</summary>

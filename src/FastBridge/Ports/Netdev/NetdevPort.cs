@@ -10,11 +10,14 @@ namespace FastBridge.Ports.Netdev;
 /// <remarks>
 /// <para>
 /// Design: one AF_PACKET SOCK_RAW socket bound to the interface's index with protocol ETH_P_ALL (bound only after the
-/// ring is set up, so it never sees other interfaces' traffic). Receive walks a TPACKET_V3 ring mapped into the
-/// process: the kernel fills fixed-size blocks with variable-size frames and hands a block over when it is full or
-/// its timeout (<see cref="NetdevPortOptions.BlockTimeoutMs"/>) ran out; the port copies each frame into a pool
-/// buffer (putting back the 802.1Q tag the kernel stripped, <see cref="RingFrame"/>) and returns the whole block to
-/// the kernel after its last frame — no system call per frame, none per burst while frames are waiting. Transmit is
+/// ring is set up, so it never sees other interfaces' traffic). Receive walks a ring mapped into the process. With
+/// <see cref="NetdevPortOptions.LowLatency"/> a TPACKET_V2 ring: one slot per frame, each with its own status word,
+/// handed over (and the socket made readable) as soon as the kernel wrote it; the port copies the frame out and
+/// gives the slot back at once. By default a TPACKET_V3 ring: the kernel fills fixed-size blocks with
+/// variable-size frames and hands a block over when it is full or its timeout
+/// (<see cref="NetdevPortOptions.BlockTimeoutMs"/>) ran out; the port returns the whole block after its last frame.
+/// Either way each frame is copied into a pool buffer (putting back the 802.1Q tag the kernel stripped,
+/// <see cref="RingFrame"/>), with no system call per frame and none per burst while frames are waiting. Transmit is
 /// one sendmmsg per burst. PACKET_QDISC_BYPASS sends straight to the driver (as a switch port, the qdisc layer only
 /// adds a queue); PACKET_IGNORE_OUTGOING keeps the frames the switch sent out of its own receive ring. Promiscuous
 /// mode comes from PACKET_ADD_MEMBERSHIP, which the kernel undoes when the socket closes; an interface that was
@@ -53,19 +56,25 @@ public sealed unsafe partial class NetdevPort : Port
     private readonly nuint _ringBytes;
     private readonly int _blockSize;
     private readonly int _blockCount;
+
+    /// <summary>Bytes of one TPACKET_V2 frame slot; 0 for a TPACKET_V3 block ring.</summary>
+    private readonly int _frameSize;
+    private readonly int _frameCount;
     private readonly int _ifIndex;
     private readonly bool _broughtUp;
     private int _disposed;
 
-    private NetdevPort(string name, FileDescriptor fd, byte* ring, nuint ringBytes, int blockSize, int blockCount, int ifIndex, int mtu, bool broughtUp)
+    private NetdevPort(string name, FileDescriptor fd, byte* ring, nuint ringBytes, RingGeometry geometry, int ifIndex, int mtu, bool broughtUp)
         : base(name)
     {
         _fd = fd;
         _fdNumber = fd.Value;
         _ring = ring;
         _ringBytes = ringBytes;
-        _blockSize = blockSize;
-        _blockCount = blockCount;
+        _blockSize = geometry.BlockSize;
+        _blockCount = geometry.BlockCount;
+        _frameSize = geometry.PerFrame ? geometry.FrameSize : 0;
+        _frameCount = geometry.FrameCount;
         _ifIndex = ifIndex;
         _broughtUp = broughtUp;
         Mtu = mtu;
@@ -90,6 +99,9 @@ public sealed unsafe partial class NetdevPort : Port
 
     /// <summary>Longest frame passed on: the MTU plus an Ethernet header and two VLAN tags.</summary>
     public int MaxFrameLength { get; }
+
+    /// <summary>True for a TPACKET_V2 ring (frames handed over one by one, <see cref="NetdevPortOptions.LowLatency"/>).</summary>
+    public bool LowLatency => _frameSize != 0;
 
     /// <summary>True when the port brought the interface up and sets it down again when it goes.</summary>
     public bool BroughtUp => _broughtUp;

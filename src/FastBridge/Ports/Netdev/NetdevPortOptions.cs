@@ -17,6 +17,15 @@ public sealed record NetdevPortOptions
     /// </summary>
     public int BlockTimeoutMs { get; init; } = 1;
 
+    /// <summary>
+    /// True: a TPACKET_V2 ring, one slot per frame with its own status word, which the kernel hands over (and wakes
+    /// the worker for) as soon as the frame is written, so a lone frame is switched at once (RTT p50 74 us against
+    /// 1 ms), at about 30 % more CPU per frame and a lower rate in perf/RESULTS.md's netdev run. False (the default):
+    /// the TPACKET_V3 block ring above, whose blocks reach the switch only when full or after
+    /// <see cref="BlockTimeoutMs"/> (up to a millisecond per hop under light load).
+    /// </summary>
+    public bool LowLatency { get; init; }
+
     /// <summary>Put the interface into promiscuous mode (for the socket's lifetime), as a switch port must be.</summary>
     public bool Promiscuous { get; init; } = true;
 }

@@ -34,6 +34,7 @@ internal static unsafe partial class PacketSocket
     public const int PACKET_QDISC_BYPASS = 20;
     public const int PACKET_IGNORE_OUTGOING = 23;
     public const int PACKET_MR_PROMISC = 1;
+    public const int TPACKET_V2 = 1;
     public const int TPACKET_V3 = 2;
 
     public const int PROT_READ = 1;

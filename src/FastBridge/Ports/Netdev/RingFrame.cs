@@ -5,7 +5,8 @@ namespace FastBridge.Ports.Netdev;
 
 /// <summary>
 /// One frame of a TPACKET_V3 receive block, read from its <c>struct tpacket3_hdr</c> and checked against the block
-/// it sits in: the frame's bytes are <c>block[MacOffset .. MacOffset + CapturedLength]</c>.
+/// it sits in: the frame's bytes are <c>block[MacOffset .. MacOffset + CapturedLength]</c>; or one frame slot of a
+/// TPACKET_V2 ring (<see cref="TryReadSlot"/>), checked against its slot.
 /// </summary>
 /// <remarks>
 /// Design: the kernel writes these headers, but a port must not let a wrong offset or length (a kernel bug, a ring
@@ -119,6 +120,52 @@ internal readonly struct RingFrame
             WireLength = (int)length,
             Status = status,
             TagControl = (ushort)tci,
+            TagProtocol = (status & StatusVlanTpidValid) != 0 && tpid != 0 ? tpid : Tpid8021Q,
+        };
+        return true;
+    }
+
+    /// <summary>Bytes of struct tpacket2_hdr (a TPACKET_V2 frame slot starts with it).</summary>
+    public const int HeaderSizeV2 = 32;
+
+    /// <summary>
+    /// Reads the <c>struct tpacket2_hdr</c> at the start of one TPACKET_V2 frame slot; false when the frame's offset
+    /// or length points outside the slot, or a tag is to go after MACs the frame does not have. The frame's bytes are
+    /// <c>slot[MacOffset .. MacOffset + CapturedLength]</c>, as for a TPACKET_V3 frame in its block.
+    /// </summary>
+    public static bool TryReadSlot(ReadOnlySpan<byte> slot, out RingFrame frame)
+    {
+        frame = default;
+        if (slot.Length < HeaderSizeV2)
+        {
+            return false;
+        }
+
+        uint status = BinaryPrimitives.ReadUInt32LittleEndian(slot);
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(slot[4..]);
+        uint snap = BinaryPrimitives.ReadUInt32LittleEndian(slot[8..]);
+        uint mac = BinaryPrimitives.ReadUInt16LittleEndian(slot[12..]);
+        ushort tci = BinaryPrimitives.ReadUInt16LittleEndian(slot[24..]);
+        ushort tpid = BinaryPrimitives.ReadUInt16LittleEndian(slot[26..]);
+        uint room = (uint)slot.Length;
+        if (mac < HeaderSizeV2 || mac > room || snap > room - mac || length > int.MaxValue)
+        {
+            return false;
+        }
+
+        bool tagged = (status & StatusVlanValid) != 0;
+        if (tagged && snap < 12)
+        {
+            return false;
+        }
+
+        frame = new RingFrame
+        {
+            MacOffset = (int)mac,
+            CapturedLength = (int)snap,
+            WireLength = (int)length,
+            Status = status,
+            TagControl = tci,
             TagProtocol = (status & StatusVlanTpidValid) != 0 && tpid != 0 ? tpid : Tpid8021Q,
         };
         return true;

@@ -1,0 +1,84 @@
+using FastBridge.Buffers;
+using FastBridge.Tests.Infrastructure;
+
+namespace FastBridge.Tests.Ports.QemuSocket;
+
+/// <summary>
+/// The worker side of a stream port allocates nothing per frame: 102,400 frames each way between a socket peer and a
+/// memory port, and the worker threads' allocation counters do not move. (The socket side's async loops run on the
+/// thread pool and are not the dataplane.)
+/// </summary>
+[Collection(nameof(QuietCollection))]
+public sealed class StreamPortAllocationTests
+{
+    private const int Frames = 102_400; // whole batches
+    private const int Batch = 64;
+
+    [Fact]
+    public void Frames_both_ways_allocate_nothing_on_the_workers()
+    {
+        using var rig = new StreamRig(workers: 2, ringSize: 4096);
+        using StreamPeer peer = rig.Connect();
+        peer.SendFrame(StreamRig.Broadcast(from: 10));
+        rig.Harness.Inject(0, StreamRig.Broadcast(from: 20));
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.MacTable.Lookup(Stations.Mac(10), 0) == rig.Port.Id
+            && rig.Bridge.MacTable.Lookup(Stations.Mac(20), 0) == rig.Harness.Ports[0].Id, StreamRig.Timeout));
+        rig.Harness.Drain(0);
+        rig.Harness.Drain(1);
+        Assert.NotNull(peer.ReceiveFrame(StreamRig.Timeout));
+
+        Pump(rig, peer, Frames / 10); // warm-up: JIT tiers, first-use allocations
+        long before = WorkerAllocations(rig);
+        Assert.Equal(Frames, Pump(rig, peer, Frames));
+        long[] passes = rig.Bridge.Workers.Select(w => w.Passes).ToArray();
+        foreach (var worker in rig.Bridge.Workers)
+        {
+            worker.Wake(); // each samples its allocation count at the top of a pass
+        }
+
+        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.Workers.Select((w, i) => w.Passes > passes[i] + 1).All(b => b), StreamRig.Timeout));
+        long allocated = WorkerAllocations(rig) - before;
+        Assert.True(allocated == 0, $"the worker threads allocated {allocated} bytes for {Frames} frames each way through a stream port");
+        rig.AssertAccounted();
+    }
+
+    /// <summary>Sends <paramref name="count"/> frames peer -> p0 and p0 -> peer, <see cref="Batch"/> at a time; returns round trips completed.</summary>
+    private static long Pump(StreamRig rig, StreamPeer peer, int count)
+    {
+        byte[] up = StreamPeer.Framed([.. Enumerable.Repeat(StreamRig.Frame(to: 20, from: 10), Batch)]);
+        byte[] down = StreamRig.Frame(to: 10, from: 20);
+        var p0 = rig.Harness.Ports[0];
+        long done = 0;
+        long deadline = Environment.TickCount64 + 120_000;
+        while (done < count && Environment.TickCount64 < deadline)
+        {
+            peer.SendRaw(up);
+            for (int i = 0; i < Batch; i++)
+            {
+                Assert.True(p0.TryInject(down));
+            }
+
+            int taken = 0;
+            int received = 0;
+            while ((taken < Batch || received < Batch) && Environment.TickCount64 < deadline)
+            {
+                while (taken < Batch && p0.TryTake(out Packet packet))
+                {
+                    packet.Release();
+                    taken++;
+                }
+
+                if (received < Batch && peer.ReceiveFrame(TimeSpan.FromMilliseconds(1)) is not null)
+                {
+                    received++;
+                }
+            }
+
+            done += Math.Min(taken, received);
+        }
+
+        return done;
+    }
+
+    private static long WorkerAllocations(StreamRig rig) => rig.Bridge.Workers.Sum(w => w.AllocatedBytes);
+}
