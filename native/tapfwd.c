@@ -6,7 +6,12 @@
  * kernel's. Whatever a real switch does on top of this (parse, learn, look up, queue) can only cost more, so a
  * userspace switch over the same TAP syscalls is judged against this forwarder's frame rate.
  *
- * Usage: tapfwd TAP_A TAP_B
+ * Usage: tapfwd [--vnet-hdr] TAP_A TAP_B
+ * --vnet-hdr opens both TAPs as FastBridge does by default (IFF_VNET_HDR, a 12-byte virtio-net header set with
+ * TUNSETVNETHDRSZ, TUNSETOFFLOAD with checksum, TSO4/6 and USO4/6 where the kernel has them): every read then gives
+ * the header and the frame in one buffer, possibly a GSO super-frame of up to 64 KiB with its checksum still to fill,
+ * and the same bytes are written as they are. That is the floor for a switch doing the same kernel work as FastBridge
+ * with offloads (perf/README.md: "The comparable floor"). Without it: plain frames, no header (the original floor).
  * Stops cleanly on SIGTERM or SIGINT, printing its counters to stderr; the TAPs (not persistent) vanish with their
  * last fd. Build: gcc -O2 -Wall -Wextra -o tapfwd tapfwd.c (perf/compare.sh does this), or cmake.
  */
@@ -25,14 +30,21 @@
 
 /* Frames read from one TAP per wake-up before looking at the other (read until EAGAIN or this many). */
 #define BURST 64
-/* Largest frame a TAP hands out without offloads: 64 KiB is plenty. */
-#define FRAME_MAX 65536
+/* Largest read: a 64 KiB GSO super-frame behind a virtio-net header (without offloads frames stop at the MTU). */
+#define FRAME_MAX (65536 + 64)
+/* The virtio-net header size FastBridge sets (struct virtio_net_hdr_v1: the 10 classic fields and num_buffers). */
+#define VNET_HDR_SIZE 12
+/* UDP segmentation offloads (kernel 6.2+); Debian 12's headers predate them. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
 
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig) { (void)sig; stop_requested = 1; }
 
-static int tap_open(const char *name)
+static int tap_open(const char *name, int vnet_hdr)
 {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
@@ -41,7 +53,7 @@ static int tap_open(const char *name)
     }
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
     if (strlen(name) >= IFNAMSIZ) {
         fprintf(stderr, "tapfwd: interface name too long: %s\n", name);
         close(fd);
@@ -52,6 +64,17 @@ static int tap_open(const char *name)
         fprintf(stderr, "tapfwd: TUNSETIFF %s: %s\n", name, strerror(errno));
         close(fd);
         return -1;
+    }
+    if (vnet_hdr) {
+        int size = VNET_HDR_SIZE;
+        const unsigned tcp = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+        if (ioctl(fd, TUNSETVNETHDRSZ, &size) < 0
+            || (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(tcp | TUN_F_USO4 | TUN_F_USO6)) < 0
+                && ioctl(fd, TUNSETOFFLOAD, (unsigned long)tcp) < 0)) {
+            fprintf(stderr, "tapfwd: offloads on %s: %s\n", name, strerror(errno));
+            close(fd);
+            return -1;
+        }
     }
     return fd;
 }
@@ -82,23 +105,25 @@ static int forward(int in, int out, unsigned char *buf, struct counters *c)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: tapfwd TAP_A TAP_B\n");
+    int vnet_hdr = argc == 4 && strcmp(argv[1], "--vnet-hdr") == 0;
+    if (argc != 3 + vnet_hdr) {
+        fprintf(stderr, "usage: tapfwd [--vnet-hdr] TAP_A TAP_B\n");
         return 2;
     }
+    argv += vnet_hdr; /* argv[1], argv[2]: the two TAPs */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns EINTR and the loop sees the flag */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    int fd[2] = { tap_open(argv[1]), tap_open(argv[2]) };
+    int fd[2] = { tap_open(argv[1], vnet_hdr), tap_open(argv[2], vnet_hdr) };
     if (fd[0] < 0 || fd[1] < 0)
         return 1;
     static unsigned char buf[FRAME_MAX];
     struct counters c[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
     struct pollfd pfd[2] = { { fd[0], POLLIN, 0 }, { fd[1], POLLIN, 0 } };
-    fprintf(stderr, "tapfwd: forwarding %s <-> %s\n", argv[1], argv[2]);
+    fprintf(stderr, "tapfwd: forwarding %s <-> %s%s\n", argv[1], argv[2], vnet_hdr ? " (virtio-net header, offloads)" : "");
 
     int rc = 0;
     while (!stop_requested) {

@@ -17,7 +17,8 @@
 #               perf/compare.sh SECTION    one port kind's section, perf/compare.d/SECTION.sh (ls perf/compare.d);
 #                                          without SECTION: the TAP section below
 # Environment: REPS, DURATION (s per load), RTT_DURATION (s, default min(DURATION,5)),
-#              SWITCHES (space separated subset of: fastbridge fastbridge-w1 kernel ovs ovs-tso vde tapfwd),
+#              SWITCHES (space separated subset of: fastbridge fastbridge-w1 kernel ovs ovs-tso vde tapfwd tapfwd-vnet;
+#              tapfwd-vnet is the C floor with FastBridge's virtio-net header and offloads),
 #              OUT (report path, default perf/RESULTS.md), KEEP_RAW=1 (keep the raw TSV and the run's metadata next to the report;
 #              `perf/report.py RAW META OUT` rebuilds the report from them).
 # Creates only namespaces, devices, processes and files with a random suffix, uses 198.18.0.0/15 only, and removes
@@ -40,7 +41,7 @@ else
   DURATION=${DURATION:-10}
 fi
 RTT_DURATION=${RTT_DURATION:-$((DURATION < 5 ? DURATION : 5))}
-SWITCHES=${SWITCHES:-"fastbridge fastbridge-w1 kernel ovs ovs-tso vde tapfwd"}
+SWITCHES=${SWITCHES:-"fastbridge fastbridge-w1 kernel ovs ovs-tso vde tapfwd tapfwd-vnet"}
 OUT=${OUT:-$ROOT/perf/RESULTS.md}
 
 [ "$(id -u)" = 0 ] || { echo "compare.sh: must run as root (namespaces, TAP devices)" >&2; exit 1; }
@@ -67,7 +68,7 @@ available() {  # available SWITCH: whether its tools are here
     fastbridge|fastbridge-w1|kernel) return 0 ;;
     ovs|ovs-tso) [ "${HAVE[ovs-vswitchd]}" = 1 ] ;;
     vde) [ "${HAVE[vde_switch]}" = 1 ] ;;
-    tapfwd) [ -x "$TAPFWD" ] ;;
+    tapfwd|tapfwd-vnet) [ -x "$TAPFWD" ] ;;
     *) echo "compare.sh: unknown switch '$1'" >&2; exit 2 ;;
   esac
 }
@@ -93,8 +94,10 @@ setup_switch() {  # setup_switch NAME: namespaces, the switch, hosts wired to it
       SWITCH_PID=$BG_PID
       move_taps
       ;;
-    tapfwd)
-      start_bg "$WORK/tapfwd.log" "$NS_SW" "$TAPFWD" "$IF1" "$IF2"
+    tapfwd|tapfwd-vnet)
+      local vnet=()
+      [ "$1" = tapfwd-vnet ] && vnet=(--vnet-hdr)
+      start_bg "$WORK/tapfwd.log" "$NS_SW" "$TAPFWD" "${vnet[@]}" "$IF1" "$IF2"
       SWITCH_PID=$BG_PID
       move_taps
       ;;

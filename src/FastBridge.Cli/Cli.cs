@@ -22,6 +22,7 @@ internal static class Cli
             DemoCommand.Create(),
             PortCommand.Create(),
             FdbCommand.Create(),
+            MirrorCommand.Create(),
             StatsCommand.Create(),
             StatusCommand.Create(),
             ConfigCommand.Create(),

@@ -74,6 +74,7 @@ public sealed partial class Bridge
             }
 
             slot.Forwarding = false;
+            ForgetMirrorPort(name); // Bridge.Mirrors.cs
             PublishView(); // returns once no worker can still switch a frame to the port
 
             var command = new WorkerCommand(WorkerCommandKind.Remove, slot);
@@ -115,7 +116,7 @@ public sealed partial class Bridge
     /// </summary>
     private void PublishView()
     {
-        var view = new DataplaneView(_slots, MacTable, Workers);
+        var view = new DataplaneView(_slots, MacTable, Workers, BuildMirrors());
         Volatile.Write(ref _view, view);
         view.Publish(_started);
     }

@@ -43,7 +43,7 @@ internal static class RunCommand
             BridgeOptions.DefaultStormLimit);
         var name = new Option<string>("--name") { Description = "bridge name (its control socket is /run/fastbridge/NAME.sock)", DefaultValueFactory = _ => "fb0" };
         var control = new Option<string?>("--control") { Description = "control socket path (default /run/fastbridge/NAME.sock)" };
-        var config = new Option<string?>("--config") { Description = "JSON file with name, control, ports, aging, max_macs, max_macs_per_port, workers, storm_limit, metrics; flags override it" };
+        var config = new Option<string?>("--config") { Description = "JSON file with name, control, ports, mirrors, aging, max_macs, max_macs_per_port, workers, storm_limit, metrics; flags override it" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "also log MAC learning and aging totals" };
         var metrics = new Option<string?>("--metrics")
         {
@@ -85,6 +85,7 @@ internal static class RunCommand
             Dictionary<string, Switching.PortPolicy>? policies = null;
             string[] netdevPorts = result.GetValue(netdevs) ?? [];
             VhostUserPortConfig[] vhostFromFile = [];
+            List<Switching.Mirror> mirrors = [];
             if (result.GetValue(config) is { } file)
             {
                 RunConfig loaded;
@@ -114,6 +115,7 @@ internal static class RunCommand
                 }
 
                 policies = loaded.PortPolicies(file);
+                mirrors = loaded.MirrorList(file);
                 socketPath ??= loaded.Control;
             }
             else
@@ -134,7 +136,7 @@ internal static class RunCommand
 
             s_vhostUser = (vhostUser, result, vhostFromFile);
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, netdevPorts, policies);
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, netdevPorts, policies, mirrors);
         });
         return command;
     }
@@ -146,7 +148,7 @@ internal static class RunCommand
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
     private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions,
-        string[] netdevs, Dictionary<string, Switching.PortPolicy>? policies = null)
+        string[] netdevs, Dictionary<string, Switching.PortPolicy>? policies = null, List<Switching.Mirror>? mirrors = null)
     {
         foreach (string tap in taps)
         {
@@ -160,6 +162,7 @@ internal static class RunCommand
         return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions, policies)
         {
             Netdevs = netdevs,
+            Mirrors = mirrors ?? [],
             MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log, vu.FromFile) : null,
         }, verbose ? LogLevel.Debug : LogLevel.Information)
             .GetAwaiter().GetResult();

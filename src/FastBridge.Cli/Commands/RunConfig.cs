@@ -16,6 +16,9 @@ internal sealed partial class RunConfig
 
     public List<PortConfigEntry>? Ports { get; set; }
 
+    /// <summary>Port mirrors, as the control protocol's <c>mirror-add</c> takes them (RunConfig.Mirrors.cs).</summary>
+    public List<Control.MirrorInfo>? Mirrors { get; set; }
+
     public int? Aging { get; set; }
 
     public int? MaxMacs { get; set; }
@@ -59,6 +62,7 @@ internal sealed partial class RunConfig
 
         config.Check(path);
         config.PortPolicies(path); // refuses a port whose policy makes no sense
+        config.MirrorList(path);
         return config;
     }
 
@@ -68,6 +72,7 @@ internal sealed partial class RunConfig
         ["name"] = "a switch name (text)",
         ["control"] = "a socket path (text)",
         ["ports"] = "a list of TAP names, e.g. [\"tap0\", \"tap1\"], or port objects, e.g. {\"name\": \"tap1\", \"vlan\": {\"access\": 10}}, {\"name\": \"eth1\", \"kind\": \"netdev\"}, {\"name\": \"vm0\", \"vhost_user\": \"/run/vm0.sock\"}",
+        ["mirrors"] = "a list of mirrors, e.g. [{\"name\": \"ids\", \"from\": [\"tap1\"], \"to\": \"tap9\", \"direction\": \"both\"}]",
         ["aging"] = "a whole number of seconds",
         ["max_macs"] = "a whole number of entries",
         ["max_macs_per_port"] = "a whole number of entries",

@@ -65,6 +65,18 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
                 }
             }
 
+            foreach (FastBridge.Switching.Mirror mirror in settings.Mirrors)
+            {
+                try
+                {
+                    _bridge.AddMirror(mirror);
+                }
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+                {
+                    throw new SwitchStartException(ExitCodes.Usage, $"config file: {e.Message}");
+                }
+            }
+
             try
             {
                 _server = ControlServer.Start(_bridge, settings.SocketPath, logging.CreateLogger("fastbridge.control"));

@@ -11,6 +11,9 @@ internal sealed record SwitchSettings(string[] Taps, BridgeOptions Bridge, strin
 
     /// <summary>Adds ports of other kinds (vhost-user) after the TAPs; false when one could not be opened (it said why).</summary>
     public Func<Bridge, Microsoft.Extensions.Logging.ILogger, bool>? MorePorts { get; init; }
+
+    /// <summary>Port mirrors to add once every port is there (the config file's <c>mirrors</c>).</summary>
+    public IReadOnlyList<FastBridge.Switching.Mirror> Mirrors { get; init; } = [];
 }
 
 /// <summary>The switch could not start; <see cref="ExitCode"/> is what <c>fastbridge run</c> exits with.</summary>

@@ -12,10 +12,10 @@ namespace FastBridge.Control;
 /// </summary>
 public sealed class ControlRequest
 {
-    /// <summary>What to do: port-list, port-add, port-del, port-set, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs, capture.</summary>
+    /// <summary>What to do: port-list, port-add, port-del, port-set, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs, capture, mirror-add, mirror-del, mirror-list.</summary>
     public string? Verb { get; set; }
 
-    /// <summary>port-add, port-del: the port's name.</summary>
+    /// <summary>port-add, port-del, port-set: the port's name; mirror-del: the mirror's name.</summary>
     public string? Name { get; set; }
 
     /// <summary>port-add: adopt the descriptor sent with this request (SCM_RIGHTS) instead of opening a TAP by name.</summary>
@@ -47,6 +47,9 @@ public sealed class ControlRequest
 
     /// <summary>capture: which frames to copy; the connection then carries the frame stream (docs/protocol.md).</summary>
     public CaptureSpec? Capture { get; set; }
+
+    /// <summary>mirror-add: the mirror (name, from, to, direction, vlan).</summary>
+    public MirrorInfo? Mirror { get; set; }
 }
 
 /// <summary>
@@ -82,6 +85,9 @@ public sealed class ControlResponse
 
     /// <summary>capture: what was set up; the frame stream follows this line.</summary>
     public CaptureInfo? Capture { get; set; }
+
+    /// <summary>mirror-list: every mirror; mirror-add: the mirror added.</summary>
+    public List<MirrorInfo>? Mirrors { get; set; }
 
     public static ControlResponse Failure(string error) => new() { Ok = false, Error = error };
 }

@@ -21,11 +21,11 @@ namespace FastBridge.Control;
 internal static class ControlVerbs
 {
     /// <summary>Verbs that only read, allowed for every client that could connect.</summary>
-    public static bool IsReadOnly(string verb) => verb is "port-list" or "fdb-show" or "stats" or "status";
+    public static bool IsReadOnly(string verb) => verb is "port-list" or "fdb-show" or "stats" or "status" or "mirror-list";
 
     /// <summary>Every verb of the protocol.</summary>
     public static bool IsKnown(string verb) => IsReadOnly(verb) || verb is "port-add" or "port-del" or "fdb-add" or "fdb-del"
-        or "fdb-flush" or "config-aging" or "config-max-macs" or "port-set";
+        or "fdb-flush" or "config-aging" or "config-max-macs" or "port-set" or "mirror-add" or "mirror-del";
 
     /// <summary>
     /// Runs <paramref name="request"/>. <paramref name="fd"/> is the descriptor that came with the request (or -1); a
@@ -49,6 +49,9 @@ internal static class ControlVerbs
                 "config-aging" => ConfigAging(bridge, request),
                 "config-max-macs" => ConfigMaxMacs(bridge, request),
                 "port-set" => PortSetVerb.Execute(bridge, request),
+                "mirror-add" => MirrorVerbs.Add(bridge, request),
+                "mirror-del" => MirrorVerbs.Del(bridge, request),
+                "mirror-list" => MirrorVerbs.List(bridge),
                 null => ControlResponse.Failure("missing \"verb\""),
                 _ => ControlResponse.Failure($"unknown verb '{request.Verb}'"),
             };

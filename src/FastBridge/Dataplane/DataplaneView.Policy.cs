@@ -20,9 +20,16 @@ internal sealed partial class DataplaneView
     /// </summary>
     public int[][]? FloodByVlan { get; }
 
-    private static (PortPolicy[]?, int[][]?) BuildPolicies(PortSlot?[] slots)
+    /// <summary>
+    /// What a mirror's output port is to the switching stages: a port that carries no VLAN, so it is in no flood list
+    /// and no unicast goes to it (a lookup that finds it floods, as for a port outside the frame's VLAN).
+    /// </summary>
+    private static readonly PortPolicy s_mirrorOutput = PortPolicy.Default with { Vlan = PortVlan.Trunk(VlanSet.Of()) };
+
+    /// <remarks>Mirrors take the policy path too: it is the one that knows a port may refuse a frame.</remarks>
+    private static (PortPolicy[]?, int[][]?) BuildPolicies(PortSlot?[] slots, MirrorSet? mirrors)
     {
-        bool any = false;
+        bool any = mirrors is not null;
         foreach (PortSlot? slot in slots)
         {
             any |= slot is not null && !slot.Policy.IsDefault;
@@ -38,7 +45,7 @@ internal sealed partial class DataplaneView
         var transparent = new List<int>();
         for (int id = 0; id < slots.Length; id++)
         {
-            PortPolicy policy = slots[id]?.Policy ?? PortPolicy.Default;
+            PortPolicy policy = mirrors?.IsOutput[id] == true ? s_mirrorOutput : slots[id]?.Policy ?? PortPolicy.Default;
             policies[id] = policy;
             if (slots[id] is not { Forwarding: true })
             {

@@ -19,28 +19,29 @@ namespace FastBridge.Dataplane;
 /// </remarks>
 internal sealed partial class DataplaneView
 {
-    public DataplaneView(PortSlot?[] slots, MacTable table, Worker[] workers)
+    public DataplaneView(PortSlot?[] slots, MacTable table, Worker[] workers, MirrorSet? mirrors = null)
     {
         Slots = (PortSlot?[])slots.Clone();
         Table = table;
         Workers = workers;
+        Mirrors = mirrors;
         int count = 0;
         foreach (PortSlot? slot in Slots)
         {
-            count += slot is { Forwarding: true } ? 1 : 0;
+            count += TakesFloods(slot) ? 1 : 0;
         }
 
         FloodList = new int[count];
         count = 0;
         foreach (PortSlot? slot in Slots)
         {
-            if (slot is { Forwarding: true })
+            if (TakesFloods(slot))
             {
-                FloodList[count++] = slot.Id;
+                FloodList[count++] = slot!.Id;
             }
         }
 
-        (Policies, FloodByVlan) = BuildPolicies(Slots);
+        (Policies, FloodByVlan) = BuildPolicies(Slots, mirrors);
     }
 
     /// <summary>Slots[id]: the port with that id, or null for a free id.</summary>
@@ -52,6 +53,12 @@ internal sealed partial class DataplaneView
     public MacTable Table { get; }
 
     public Worker[] Workers { get; }
+
+    /// <summary>The enabled mirrors (<see cref="MirrorSet"/>), or null when there is none.</summary>
+    public MirrorSet? Mirrors { get; }
+
+    /// <summary>A forwarding port that is no mirror's output (an output port carries only mirrored frames).</summary>
+    private bool TakesFloods(PortSlot? slot) => slot is { Forwarding: true } && Mirrors?.IsOutput[slot.Id] != true;
 
     /// <summary>
     /// Makes this view the one every worker reads, then returns once no worker can still hold the view it replaced

@@ -57,12 +57,21 @@ internal static class VlanTagging
     }
 
     /// <summary>
-    /// Applies <paramref name="action"/> to <paramref name="packet"/>, whose only reference the caller holds; returns
-    /// the frame to send (the same buffer, or a larger one when a push did not fit: the old one is then released), or
-    /// a null packet when no buffer could be had (the caller's reference is released).
+    /// Applies <paramref name="action"/> to <paramref name="packet"/>, whose reference the caller holds (its only one,
+    /// or one shared with a mirror); returns the frame to send (the same buffer, or another one when a push did not fit
+    /// or a mirror shares the buffer: the caller's reference is then released), or a null packet when no buffer could
+    /// be had (the caller's reference is released).
     /// </summary>
     public static Packet InPlace(PacketPool pool, Packet packet, TagAction action, int vid)
     {
+        if (action != TagAction.Keep && pool.RefCountOf(packet.Index) != 1)
+        {
+            // A mirror holds the frame as it came (Worker.Mirror.cs): change a copy, never the shared buffer.
+            Packet changed = Copy(pool, packet, action, vid);
+            packet.Release();
+            return changed;
+        }
+
         int length = packet.Length;
         switch (action)
         {

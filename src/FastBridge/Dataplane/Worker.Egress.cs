@@ -65,26 +65,12 @@ internal sealed partial class Worker
             _stageCount[port] = 0;
             Span<int> staged = _stage.AsSpan(port * _burst, count); // at most one copy per frame: count <= burst
             PortSlot slot = slots[port]!;
-            CounterBlock c = slot.Counters[Id];
-            c[Counter.TxOffered] += count;
-            if (slot.Port.ConcurrentTransmit)
+            if (view.Mirrors is not null)
             {
-                TransmitAndCount(slot.Port, ToPackets(staged), c);
-                continue;
+                MirrorSent(view, slot, staged, ref wakeAny); // tx mirrors of this port get their copies first (Worker.Mirror.cs)
             }
 
-            int queued = slot.Inbound[Id].TryEnqueueMany(staged);
-            for (int k = queued; k < count; k++)
-            {
-                c.Drop(DropReason.RingFull);
-                _pool.Release(staged[k]);
-            }
-
-            if (queued > 0 && slot.Owner != Id)
-            {
-                _wakeWorkers[slot.Owner] = true;
-                wakeAny = true;
-            }
+            wakeAny |= Give(slot, staged);
         }
 
         _touchedCount = 0;
@@ -92,6 +78,38 @@ internal sealed partial class Worker
         {
             WakeReceivers(view.Workers);
         }
+    }
+
+    /// <summary>
+    /// Gives the frames of <paramref name="indices"/> (one reference each) to <paramref name="slot"/>'s port: transmitted
+    /// now, or moved into this worker's ring towards it (what does not fit is dropped <c>ring-full</c>). True when its
+    /// owner, another worker, must be woken.
+    /// </summary>
+    private bool Give(PortSlot slot, Span<int> indices)
+    {
+        int count = indices.Length;
+        CounterBlock c = slot.Counters[Id];
+        c[Counter.TxOffered] += count;
+        if (slot.Port.ConcurrentTransmit)
+        {
+            TransmitAndCount(slot.Port, ToPackets(indices), c);
+            return false;
+        }
+
+        int queued = slot.Inbound[Id].TryEnqueueMany(indices);
+        for (int k = queued; k < count; k++)
+        {
+            c.Drop(DropReason.RingFull);
+            _pool.Release(indices[k]);
+        }
+
+        if (queued > 0 && slot.Owner != Id)
+        {
+            _wakeWorkers[slot.Owner] = true;
+            return true;
+        }
+
+        return false;
     }
 
     private void WakeReceivers(Worker[] workers)

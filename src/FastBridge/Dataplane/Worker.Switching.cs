@@ -31,7 +31,11 @@ internal sealed partial class Worker
             CaptureReceived(ingress.Id, n, c);
         }
 
-        if (view.Policies is null)                    // no port has VLANs or flags set: one branch per burst
+        if (view.Mirrors is { } mirrors && MirrorReceived(view, mirrors, ingress, n, c))
+        {
+            // a mirror's output port: its input is ignored (Worker.Mirror.cs; rx mirror copies are staged there too)
+        }
+        else if (view.Policies is null)               // no port has VLANs or flags set: one branch per burst
         {
             Classify(view, ingress.Id, n, c);         // 2. learn (Worker.Learn.cs), 3. decide (Worker.Decide.cs)
             Act(view, ingress, n, c);                 // 4. flood policy (Worker.Flood.cs), 5. egress (Worker.Egress.cs)

@@ -80,6 +80,7 @@ internal sealed partial class Worker : IDisposable
         _txIndex = new int[_burst];
         _txPackets = new Packet[_burst];
         _txOutcome = new DropReason[_burst];
+        _mirrorCopies = new int[_burst];
         _thread = new Thread(Run) { IsBackground = true, Name = $"fastbridge-worker-{id}" };
     }
 
@@ -148,6 +149,7 @@ internal sealed partial class Worker : IDisposable
 
     private void Run()
     {
+        Interop.IoUringBatch.PrepareThread(); // this worker's io_uring for batched TAP writes, where the kernel allows one
         int idle = 0;
         while (!_stop)
         {
@@ -183,6 +185,7 @@ internal sealed partial class Worker : IDisposable
         }
 
         ApplyCommands();
+        Interop.IoUringBatch.ReleaseThread();
     }
 
     /// <summary>One round over the owned ports: receive and switch, then transmit. Returns frames moved.</summary>

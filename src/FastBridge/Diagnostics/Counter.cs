@@ -81,4 +81,7 @@ public enum Counter
 
     [Counter("capture-dropped", CounterUnit.Frames, CounterScope.Port, "Copies of this port's frames a live capture dropped because its ring was full (the frames themselves were switched)")]
     CaptureDropped,
+
+    [Counter("mirrored", CounterUnit.Frames, CounterScope.Port, "Copies of frames received or sent by this port made for a mirror (the output port counts them as tx-offered)")]
+    Mirrored,
 }

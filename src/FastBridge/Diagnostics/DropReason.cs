@@ -88,6 +88,11 @@ public enum DropReason : byte
 
     [Drop("flood-refused", DropDirection.Ingress, "To flood, but every other port of its VLAN refuses it (flood, mcast_flood or bcast_flood off, or both ports isolated)")]
     FloodRefused,
+
+    // ---- mirroring ----
+
+    [Drop("mirror-output", DropDirection.Ingress, "Received on a mirror's output port, whose own input is ignored (it carries only mirrored frames)")]
+    MirrorOutput,
 }
 
 /// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>

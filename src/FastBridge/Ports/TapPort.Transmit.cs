@@ -23,7 +23,12 @@ public sealed unsafe partial class TapPort
     protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
     {
         int i = 0;
-        if (State != PortState.Gone)
+        if (frames.Length >= 2 && !_batchRefused && State != PortState.Gone && IoUringBatch.Current is { } ring)
+        {
+            i = TransmitBatched(ring, frames, outcome);
+        }
+
+        if (i < frames.Length && State != PortState.Gone)
         {
             int fd = _fdNumber;
             int header = _vnetHeaderSize;
