@@ -24,8 +24,7 @@ public class CaptureBenchmarks : SwitchingBenchmarks
     [Params(CaptureMode.Idle, CaptureMode.Full)]
     public CaptureMode Mode { get; set; }
 
-    [GlobalSetup]
-    public override void Setup()
+    public override void Setup() // the base's [GlobalSetup] runs this override
     {
         base.Setup();
         int max = Switch.MaxPorts;
