@@ -78,4 +78,10 @@ public enum Counter
 
     [Counter("not-learned", CounterUnit.Events, CounterScope.Port, "Sources not learned because the port's learning is off")]
     NotLearned,
+
+    [Counter("vxlan-datagrams-sent", CounterUnit.Frames, CounterScope.Port, "VXLAN datagrams this port sent: one per remote VTEP a frame went to (head-end replication makes several of one flooded frame)")]
+    VxlanDatagramsSent,
+
+    [Counter("vxlan-remote-learned", CounterUnit.Events, CounterScope.Port, "Inner source MACs this VXLAN port learned (or moved) behind a remote VTEP")]
+    VxlanRemoteLearned,
 }
