@@ -8,9 +8,9 @@ namespace FastBridge.Tests.Ports.Vxlan;
 /// <summary>Hostile datagrams at a VXLAN port: each dropped under its named reason, none learned from, the accounting kept.</summary>
 public sealed class VxlanHostileTests
 {
-    private static readonly MacAddress HostA = MacAddress.Parse("02:00:00:00:0a:01");
-    private static readonly MacAddress Intruder = MacAddress.Parse("02:00:00:00:66:66");
-    private static readonly IPAddress RemoteB = IPAddress.Parse("127.0.0.2");
+    private static readonly MacAddress s_hostA = MacAddress.Parse("02:00:00:00:0a:01");
+    private static readonly MacAddress s_intruder = MacAddress.Parse("02:00:00:00:66:66");
+    private static readonly IPAddress s_remoteB = IPAddress.Parse("127.0.0.2");
 
     public static TheoryData<string, DropReason> Cases => new()
     {
@@ -29,8 +29,8 @@ public sealed class VxlanHostileTests
     public void A_hostile_datagram_is_dropped_under_its_reason_and_nothing_is_learned(string kind, DropReason reason)
     {
         using var rig = new VxlanLoopbackRig(o => o with { UnderlayMtu = 1000 });
-        byte[] frame = FrameBuilder.Untagged(HostA, Intruder);
-        IPAddress from = RemoteB;
+        byte[] frame = FrameBuilder.Untagged(s_hostA, s_intruder);
+        IPAddress from = s_remoteB;
         byte[] datagram = VxlanLoopbackRig.Encapsulate(frame, 42);
         switch (kind)
         {
@@ -41,7 +41,7 @@ public sealed class VxlanHostileTests
             case "short-header": datagram = datagram[..7]; break;
             case "wrong-vni": datagram = VxlanLoopbackRig.Encapsulate(frame, 43); break;
             case "short-inner": datagram = datagram[..(8 + 13)]; break;
-            case "oversize-inner": datagram = VxlanLoopbackRig.Encapsulate(FrameBuilder.Untagged(HostA, Intruder, payloadLength: 1200), 42); break;
+            case "oversize-inner": datagram = VxlanLoopbackRig.Encapsulate(FrameBuilder.Untagged(s_hostA, s_intruder, payloadLength: 1200), 42); break;
         }
 
         rig.SendFrom(from, datagram);
@@ -63,7 +63,7 @@ public sealed class VxlanHostileTests
         {
             var junk = new byte[random.Next(0, 1400)];
             random.NextBytes(junk);
-            rig.SendFrom(RemoteB, junk);
+            rig.SendFrom(s_remoteB, junk);
         }
 
         List<byte[]> got = rig.ReceiveUntil(int.MaxValue, drops: Datagrams);
