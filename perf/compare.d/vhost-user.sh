@@ -43,44 +43,14 @@ OVS_VSWITCHD_DPDK=${OVS_VSWITCHD_DPDK:-/usr/lib/openvswitch-switch-dpdk/ovs-vswi
 
 [ "$(id -u)" = 0 ] || { echo "vhost-user.sh: must run as root (hugepages, DPDK)" >&2; exit 1; }
 
-SUF=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
-# Unix socket paths must stay under 108 bytes: a short folder directly in /tmp, whatever TMPDIR says.
-WORK=$(mktemp -d "/tmp/fbvu-$SUF.XXXX")
-RAW=$WORK/raw.tsv
-LOG=$WORK/log
-: >"$RAW"
-: >"$LOG"
-declare -a STARTED=()       # PIDs of processes this script started (and only those get killed)
+# shellcheck source=lib.sh
+. "$ROOT/perf/compare.d/lib.sh"
+lib_init fbvu
+RAW_KEEP=${OUT%.md}.vhost-user.raw.tsv
 declare -a PREFIXES=()      # DPDK --file-prefix values this script used
 MOUNTED_HUGETLBFS=0
 HUGEPAGES_BEFORE=""
 SEQ=0                       # makes every DPDK prefix and socket name unique within the run
-
-say() { printf '[%s] %s\n' "$(date +%T)" "$*" | tee -a "$LOG" >&2; }
-
-stop_pid() {  # stop_pid PID: TERM, wait up to 10 s, then KILL; only for PIDs in STARTED
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
-forget_pid() {  # forget_pid PID: a started process that has ended is no longer ours to kill
-  local keep=() pid
-  for pid in "${STARTED[@]}"; do [ "$pid" = "$1" ] || keep+=("$pid"); done
-  STARTED=("${keep[@]}")
-}
-
-stop_started() {
-  local i
-  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do stop_pid "${STARTED[$i]}"; done   # newest first
-  STARTED=()
-}
 
 clean_prefix() {  # clean_prefix PREFIX: the hugepage files and the runtime folder of one DPDK process
   local p=$1
@@ -89,27 +59,15 @@ clean_prefix() {  # clean_prefix PREFIX: the hugepage files and the runtime fold
   rm -rf "/var/run/dpdk/$p" 2>/dev/null || true
 }
 
-cleanup() {
-  local rc=$? p
-  trap - EXIT INT TERM
-  stop_started
+section_cleanup() {  # on exit, after the started processes are stopped: DPDK's files, the hugetlbfs mount, the pages
+  local p
   for p in "${PREFIXES[@]}"; do clean_prefix "$p"; done
   if [ "$MOUNTED_HUGETLBFS" = 1 ]; then umount "$HUGEDIR" 2>/dev/null || true; fi
   if [ -n "$HUGEPAGES_BEFORE" ] \
      && [ "$(awk '/HugePages_Free/ { f = $2 } /HugePages_Total/ { t = $2 } END { print (f == t) }' /proc/meminfo)" = 1 ]; then
     echo "$HUGEPAGES_BEFORE" >/proc/sys/vm/nr_hugepages 2>/dev/null || true   # only when no page is in use
   fi
-  if [ "${KEEP_RAW:-0}" = 1 ] && [ -s "$RAW" ]; then
-    cp "$RAW" "${OUT%.md}.vhost-user.raw.tsv"
-    if [ -s "$WORK/meta" ]; then cp "$WORK/meta" "${OUT%.md}.vhost-user.meta"; fi
-  fi
-  if [ "$rc" != 0 ] && [ -s "$LOG" ]; then echo "vhost-user.sh: failed; last lines of the log:" >&2; tail -20 "$LOG" >&2; fi
-  rm -rf "$WORK"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------------------------
 # Tools and hugepages
@@ -137,12 +95,7 @@ fi
 FASTBRIDGE_OK=0
 FASTBRIDGE_WHY=""
 if [[ " $SWITCHES " == *" fastbridge "* ]]; then
-  if [ -z "${FASTBRIDGE:-}" ]; then
-    FASTBRIDGE=$ROOT/src/FastBridge.Cli/bin/Release/net10.0/fastbridge
-    say "building FastBridge (Release)"
-    dotnet build "$ROOT/src/FastBridge.Cli" -c Release -nologo -clp:ErrorsOnly >>"$LOG" 2>&1 \
-      || { echo "vhost-user.sh: FastBridge build failed" >&2; tail -20 "$LOG" >&2; exit 1; }
-  fi
+  build_fastbridge
   if "$FASTBRIDGE" run --help 2>&1 | grep -q -- '--vhost-user'; then
     FASTBRIDGE_OK=1
   else
@@ -255,7 +208,7 @@ ovs_start() {  # OVS_DIR, S0 and S1 are set
   ovsdb-tool create "$OVS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
   ovsdb-server "$OVS_DIR/conf.db" --remote="punix:$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovsdb.ctl" \
     --pidfile="$OVS_DIR/ovsdb.pid" --log-file="$OVS_DIR/ovsdb.log" --detach --no-chdir >>"$LOG" 2>&1
-  pid_from_file "$OVS_DIR/ovsdb.pid"
+  pid_from_file "$OVS_DIR/ovsdb.pid" 30
   ovs_vsctl --no-wait init >>"$LOG" 2>&1
   new_prefix ovs
   local mask
@@ -266,26 +219,12 @@ ovs_start() {  # OVS_DIR, S0 and S1 are set
     other_config:dpdk-extra="--no-pci --single-file-segments --file-prefix=$PREFIX"
   taskset -c "$SWITCH_CPU" "$OVS_VSWITCHD_DPDK" "unix:$OVS_DIR/db.sock" --unixctl="$OVS_DIR/vswitchd.ctl" \
     --pidfile="$OVS_DIR/vswitchd.pid" --log-file="$OVS_DIR/vswitchd.log" --detach --no-chdir >>"$LOG" 2>&1
-  pid_from_file "$OVS_DIR/vswitchd.pid"
+  pid_from_file "$OVS_DIR/vswitchd.pid" 30
   SWITCH_PID=$PID_READ
   ovs_vsctl add-br "br$SUF" -- set bridge "br$SUF" datapath_type=netdev >>"$LOG" 2>&1
   # dpdkvhostuser: OVS is the socket server and creates OVS_RUNDIR/<port name>.
   ovs_vsctl add-port "br$SUF" "$(basename "$S0")" -- set interface "$(basename "$S0")" type=dpdkvhostuser >>"$LOG" 2>&1
   ovs_vsctl add-port "br$SUF" "$(basename "$S1")" -- set interface "$(basename "$S1")" type=dpdkvhostuser >>"$LOG" 2>&1
-}
-
-pid_from_file() {  # pid_from_file FILE: waits up to 30 s for a daemon's pidfile; sets PID_READ, records it as started
-  local i
-  for i in $(seq 300); do
-    if [ -s "$1" ]; then
-      PID_READ=$(tr -d ' \n' <"$1")
-      STARTED+=("$PID_READ")
-      return 0
-    fi
-    sleep 0.1
-  done
-  say "no pidfile $1"
-  return 1
 }
 
 switch_start() {  # switch_start NAME: S0 and S1 exist and listen afterwards
