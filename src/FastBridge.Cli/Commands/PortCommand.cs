@@ -17,6 +17,7 @@ internal static class PortCommand
         var vhostUser = new Option<string?>("--vhost-user") { Description = "a vhost-user port on this unix socket (created here; with --client: the VM's socket to connect to)" };
         var client = new Option<bool>("--client") { Description = "with --vhost-user: connect to a socket the VM (QEMU server=on) listens on" };
         var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd") { addName, fd, netdev, vhostUser, client };
+        var vxlan = new VxlanCli.PortAddOptions(add);
         add.WithControlOptions().SetAction((result, cancel) =>
         {
             int? handOver = result.GetValue(fd);
@@ -24,6 +25,12 @@ internal static class PortCommand
             {
                 Console.Error.WriteLine($"fastbridge: {problem}");
                 return Task.FromResult(ExitCodes.Failed);
+            }
+
+            if (vxlan.Spec(result, out string? vxlanProblem) is var vxlanSpec && vxlanProblem is not null)
+            {
+                Console.Error.WriteLine($"fastbridge: {vxlanProblem}");
+                return Task.FromResult(ExitCodes.Usage);
             }
 
             var request = new ControlRequest
@@ -34,6 +41,7 @@ internal static class PortCommand
                 Kind = result.GetValue(netdev) ? "netdev" : null,
                 VhostUser = result.GetValue(vhostUser),
                 Client = result.GetValue(client) ? true : null,
+                Vxlan = vxlanSpec,
             };
             return ControlCall.RunAsync(result, request, r =>
                 Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")})"),
@@ -86,7 +94,7 @@ internal static class PortCommand
         foreach (PortInfo port in ports)
         {
             table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Connected is { } connected
-                ? $"{port.Device} ({(connected ? "connected" : "no frontend")}, features {port.Features})" : port.Device ?? "-",
+                ? $"{port.Device} ({(connected ? "connected" : "no frontend")}, features {port.Features})" : port.Device ?? port.Vxlan ?? "-",
                 PortPolicyCommands.VlanText(port.Policy), PortPolicyCommands.FlagsText(port.Policy));
         }
 

@@ -66,9 +66,10 @@ internal static class RunCommand
         };
 
         Option<string[]> netdevs = NetdevCli.RunOption();
+        Option<string[]> vxlans = VxlanCli.RunOption();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, netdevs, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
+            taps, netdevs, vxlans, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
         var vhostUser = new VhostUserRunOptions();
         foreach (Option option in vhostUser.All)
@@ -81,6 +82,7 @@ internal static class RunCommand
         command.SetAction(result =>
         {
             s_vhostUser = (vhostUser, result);
+            s_vxlans = result.GetValue(vxlans) ?? [];
             var options = new BridgeOptions();
             string[] ports = result.GetValue(taps) ?? [];
             string? socketPath = result.GetValue(control);
@@ -111,10 +113,11 @@ internal static class RunCommand
                 ports = ports.Length > 0 ? ports : loaded.PortNames();
                 policies = loaded.PortPolicies(file);
                 socketPath ??= loaded.Control;
+                s_vxlans = s_vxlans.Length > 0 ? s_vxlans : [.. loaded.Vxlan ?? []];
             }
             else
             {
-                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && !VhostUserRunOptions.Any(result, vhostUser))
+                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && s_vxlans.Length == 0 && !VhostUserRunOptions.Any(result, vhostUser))
                 {
                     Console.Error.WriteLine("fastbridge: at least one --tap NAME is needed (or a --config FILE)");
                     return ExitCodes.Usage;
@@ -137,6 +140,9 @@ internal static class RunCommand
     /// <summary>The vhost-user options of this run (kept apart so the TAP path's signature stays as it is).</summary>
     private static (VhostUserRunOptions Options, ParseResult Result)? s_vhostUser;
 
+    /// <summary>The VXLAN ports of this run, NAME:SPEC (kept apart like the vhost-user options).</summary>
+    private static string[] s_vxlans = [];
+
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
@@ -155,6 +161,7 @@ internal static class RunCommand
         return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions, policies)
         {
             Netdevs = netdevs,
+            Vxlans = s_vxlans,
             MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log) : null,
         }, verbose ? LogLevel.Debug : LogLevel.Information)
             .GetAwaiter().GetResult();

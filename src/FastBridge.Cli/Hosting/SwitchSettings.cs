@@ -9,6 +9,9 @@ internal sealed record SwitchSettings(string[] Taps, BridgeOptions Bridge, strin
     /// <summary>Existing interfaces to attach as netdev (AF_PACKET) ports, after the TAPs.</summary>
     public string[] Netdevs { get; init; } = [];
 
+    /// <summary>VXLAN tunnel ports, NAME:SPEC (<c>vx0:vni=42,local=ADDR,remote=ADDR</c>), after the netdevs.</summary>
+    public string[] Vxlans { get; init; } = [];
+
     /// <summary>Adds ports of other kinds (vhost-user) after the TAPs; false when one could not be opened (it said why).</summary>
     public Func<Bridge, Microsoft.Extensions.Logging.ILogger, bool>? MorePorts { get; init; }
 }

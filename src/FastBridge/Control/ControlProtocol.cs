@@ -43,6 +43,12 @@ public sealed class ControlRequest
 
     /// <summary>port-set: the members of the port's policy to change (VLANs, flags).</summary>
     public PortPolicyInfo? Policy { get; set; }
+
+    /// <summary>port-add: a VXLAN port with these options (<c>vni=42,local=ADDR,remote=ADDR,...</c>, <see cref="Ports.Vxlan.VxlanPortOptions.Parse"/>).</summary>
+    public string? Vxlan { get; set; }
+
+    /// <summary>fdb-add on a VXLAN port: the remote VTEP the station is behind.</summary>
+    public string? Remote { get; set; }
 }
 
 /// <summary>
@@ -107,6 +113,9 @@ public sealed class PortInfo
     /// <summary>port-list, port-add, port-set, status: the port's VLANs and flags.</summary>
     public PortPolicyInfo? Policy { get; set; }
 
+    /// <summary>VXLAN ports: the tunnel (<c>vni=42,local=ADDR,remote=ADDR,...</c>) with the underlay MTU it sizes frames for.</summary>
+    public string? Vxlan { get; set; }
+
     /// <summary>
     /// stats: every port counter of <see cref="Diagnostics.CounterSchema"/> under its JSON name (<c>rx_frames</c>,
     /// <c>rx_bytes</c>, <c>tx_frames</c>, <c>tx_bytes</c>, <c>forwarded</c>, <c>flooded</c>, <c>tx_offered</c>, ...),
@@ -134,6 +143,9 @@ public sealed class FdbEntry
 
     /// <summary>Seconds since last learned, refreshed or configured.</summary>
     public int Age { get; set; }
+
+    /// <summary>Entries behind a VXLAN port: the remote VTEP the port sends the station's frames to (null when it floods them).</summary>
+    public string? Remote { get; set; }
 }
 
 /// <summary>The MAC table in stats, status and config responses.</summary>

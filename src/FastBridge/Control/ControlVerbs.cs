@@ -53,7 +53,7 @@ internal static class ControlVerbs
                 _ => ControlResponse.Failure($"unknown verb '{request.Verb}'"),
             };
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TapException or Ports.Netdev.NetdevException or ObjectDisposedException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TapException or Ports.Netdev.NetdevException or Ports.Vxlan.VxlanException or FormatException or ObjectDisposedException)
         {
             return ControlResponse.Failure(e.Message);
         }
@@ -108,6 +108,11 @@ internal static class ControlVerbs
             return Add(bridge, Ports.Netdev.NetdevPort.Open(request.Name));
         }
 
+        if (request.Vxlan is { } spec)
+        {
+            return Add(bridge, VxlanVerbs.Open(request.Name, spec));
+        }
+
         if (request.VhostUser is { } socketPath)
         {
             return Add(bridge, VhostUserPortSpec.Open(request.Name, socketPath, request.Client == true, group: null));
@@ -158,6 +163,7 @@ internal static class ControlVerbs
         }
 
         Dictionary<int, string> names = PortNames(bridge);
+        VxlanVerbs.Remotes remotes = VxlanVerbs.RemotesOf(bridge);
         List<MacEntry> snapshot = entryLists.Get();
         try
         {
@@ -179,6 +185,7 @@ internal static class ControlVerbs
                     Port = names.GetValueOrDefault(entry.Port) ?? entry.Port.ToString(CultureInfo.InvariantCulture),
                     Type = entry.IsStatic ? "static" : "dynamic",
                     Age = entry.AgeSeconds,
+                    Remote = remotes.Find(entry.Port, entry.Mac, entry.Vlan),
                 });
             }
 
@@ -208,6 +215,11 @@ internal static class ControlVerbs
             return error;
         }
 
+        if (request.Remote is not null && VxlanVerbs.AddRemoteEntry(bridge, request, mac, vlan) is { } refused)
+        {
+            return refused;
+        }
+
         return bridge.MacTable.AddStatic(mac, (ushort)vlan, port)
             ? new ControlResponse { Ok = true }
             : ControlResponse.Failure($"the MAC table is full ({bridge.MacTable.Capacity} entries)");
@@ -220,6 +232,7 @@ internal static class ControlVerbs
             return error;
         }
 
+        VxlanVerbs.RemoveRemoteEntries(bridge, mac, vlan);
         return bridge.MacTable.Remove(mac, (ushort)vlan)
             ? new ControlResponse { Ok = true }
             : ControlResponse.Failure($"no entry for {mac} in VLAN {vlan}");
@@ -323,6 +336,7 @@ internal static class ControlVerbs
         Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName ?? (port as VhostUserPort)?.Options.SocketPath,
         Features = (port as VhostUserPort)?.NegotiatedFeatures,
         Connected = (port as VhostUserPort)?.FrontendConnected,
+        Vxlan = VxlanVerbs.Describe(port),
     };
 
     internal static string KindOf(Port port) => port switch
@@ -331,6 +345,7 @@ internal static class ControlVerbs
         Ports.Netdev.NetdevPort => "netdev",
         MemoryPort => "memory",
         VhostUserPort => "vhost-user",
+        Ports.Vxlan.VxlanPort => "vxlan",
         _ => port.GetType().Name,
     };
 

@@ -3,7 +3,7 @@ using System.Net;
 namespace FastBridge.Ports.Vxlan;
 
 /// <summary>How a <see cref="VxlanPort"/> tunnels: its VNIs, its own address, its remote VTEPs or group.</summary>
-public sealed record VxlanPortOptions
+public sealed partial record VxlanPortOptions
 {
     /// <summary>The standard VXLAN UDP port (IANA, RFC 7348).</summary>
     public const int DefaultDestinationPort = 4789;
