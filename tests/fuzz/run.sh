@@ -16,7 +16,7 @@
 # Exit: 0 no crash, 1 crashes (or a failing corpus input), 2 usage.
 set -euo pipefail
 
-usage() { echo "usage: $0 parser|control|ring|vhost-message|vhost-walker SECONDS | $0 cmin TARGET" >&2; exit 2; }
+usage() { echo "usage: $0 parser|control|ring|vhost-message|vhost-walker|vxlan SECONDS | $0 cmin TARGET" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 mode=run
 if [[ $1 == cmin ]]; then
@@ -36,7 +36,8 @@ case $target in
   parser) instrument=() ;; # every type of FastBridge.dll
   control) instrument=(FastBridge.Control FastBridge.Frames.MacAddress FastBridge.Switching.MacTable) ;;
   ring) instrument=(FastBridge.Ports.Netdev.RingFrame) ;;
-  vhost-message|vhost-walker) instrument=(FastBridge.Ports.VhostUser) ;; # the port kind only (tests/fuzz/VhostTargets.cs)
+  vhost-message|vhost-walker) instrument=(FastBridge.Ports.VhostUser) ;;
+  vxlan) instrument=(FastBridge.Ports.Vxlan) ;; # the VXLAN port's receive path (tests/fuzz/VxlanDecapTarget.cs) # the port kind only (tests/fuzz/VhostTargets.cs)
   *) usage ;;
 esac
 

@@ -178,6 +178,43 @@ public sealed unsafe partial class VxlanPort
         return inner;
     }
 
+    /// <summary>
+    /// Puts <paramref name="datagram"/> from <paramref name="source"/> (a sockaddr) into receive slot 0 exactly as
+    /// recvmmsg scatters one (header slot, then the held buffer's pieces, MSG_TRUNC when it does not fit) and runs the
+    /// receive path's checks on it: the fuzz target and tests drive decapsulation without a socket. Owner thread only.
+    /// </summary>
+    internal DropReason Inject(PacketPool pool, ReadOnlySpan<byte> source, ReadOnlySpan<byte> datagram, out Packet frame)
+    {
+        frame = default;
+        if (_rxHeld[0].IsNull && !pool.TryRent(_rxBufferSize, out _rxHeld[0]))
+        {
+            return DropReason.NoBuffer;
+        }
+
+        Prepare(0);
+        source[..Math.Min(source.Length, VxlanSocket.AddressSize)].CopyTo(new Span<byte>(_rxNames, VxlanSocket.AddressSize));
+        int copied = 0;
+        for (int p = 0; p < (int)_rxMessages->Header.IovLength && copied < datagram.Length; p++)
+        {
+            IoVec piece = _rxPieces[p];
+            int n = Math.Min((int)piece.Length, datagram.Length - copied);
+            datagram.Slice(copied, n).CopyTo(new Span<byte>(piece.Base, n));
+            copied += n;
+        }
+
+        _rxMessages->Length = (uint)copied;
+        _rxMessages->Header.Flags = copied < datagram.Length ? VxlanSocket.MSG_TRUNC : 0;
+        DropReason verdict = Decapsulate(0, Now, out int length);
+        if (verdict == DropReason.None)
+        {
+            frame = _rxHeld[0];
+            _rxHeld[0] = default;
+            frame.SetLength(length);
+        }
+
+        return verdict;
+    }
+
     private void ReleaseReceiveBuffers()
     {
         for (int i = 0; i < _rxHeld.Length; i++)
