@@ -1,9 +1,9 @@
 using System.Net;
 using FastBridge.Frames;
-using FastBridge.Tests.Netdev;
 using FastBridge.Ports.Vxlan;
 using FastBridge.Tests.Hosts;
 using FastBridge.Tests.Infrastructure;
+using FastBridge.Tests.Netdev;
 
 namespace FastBridge.Tests.Vxlan;
 
