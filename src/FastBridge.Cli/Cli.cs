@@ -25,6 +25,7 @@ internal static class Cli
             StatsCommand.Create(),
             StatusCommand.Create(),
             ConfigCommand.Create(),
+            CaptureCommand.Create(),
         };
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());

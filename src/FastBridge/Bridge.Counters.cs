@@ -25,7 +25,7 @@ public sealed partial class Bridge
                 continue;
             }
 
-            var port = new PortCounters(slot.Port.Name, slot.Id, slot.Port.State, slot.Port.StateReason, slot.Port.GetType().Name);
+            var port = new PortCounters(slot.Port.Name, slot.Id, slot.Port.State, slot.Port.StateReason, slot.Port.Kind);
             foreach (CounterBlock block in slot.Counters)
             {
                 port.Add(block);

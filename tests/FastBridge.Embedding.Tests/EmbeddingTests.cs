@@ -1,6 +1,7 @@
 using FastBridge.Diagnostics;
 using FastBridge.Frames;
 using FastBridge.Ports;
+using FastBridge.Tests.Infrastructure;
 
 namespace FastBridge.Embedding.Tests;
 
@@ -72,15 +73,8 @@ public sealed class EmbeddingTests
         Assert.Equal(["a", "b"], bridge.Ports.Select(p => p.Name));
     }
 
-    private static byte[] Frame(MacAddress dst, MacAddress src, int length)
-    {
-        var frame = new byte[length];
-        dst.WriteTo(frame);
-        src.WriteTo(frame.AsSpan(6));
-        frame[12] = 0x88;
-        frame[13] = 0xb5; // local experimental EtherType
-        return frame;
-    }
+    private static byte[] Frame(MacAddress dst, MacAddress src, int length) =>
+        FrameBuilder.Untagged(dst, src, FrameBuilder.EtherTypeExperimental, payloadLength: length - FrameParser.HeaderLength);
 
     private static bool WaitFor(Func<bool> condition)
     {

@@ -12,14 +12,18 @@ namespace FastBridge.Fuzz;
 /// <para>
 /// Input: records of [fd count][12-byte header][payload], and [0xff][offset u16][length u8][bytes] records in which the
 /// guest writes into its first memory region (its rings and descriptors). The fd count byte (mod 9) says how many
-/// descriptors "came with" the message: each is a fresh memfd of <see cref="FdBytes"/> (what SET_MEM_TABLE maps, what KICK/CALL keep).
-/// The payload is the header's size (the rest of the input when shorter). A header the parser refuses, or a
-/// message the device calls malformed, ends the connection (the input), as the port does.
+/// descriptors "came with" the message: each is a fresh memfd of <see cref="FdBytes"/> that allows sealing (what
+/// SET_MEM_TABLE maps, what KICK/CALL keep). The payload is the header's size (the rest of the input when shorter). A
+/// header the parser refuses, or a message the device calls malformed, ends the connection (the input), as the port
+/// does. After each message the frontend tries to shrink every memfd it has passed so far to nothing (it keeps its
+/// own copy of each): the port must have sealed every file it mapped, or the next touch of guest memory is SIGBUS
+/// (AFL records the crash).
 /// </para>
 /// <para>
 /// Invariants (a violation throws, which AFL records as a crash): nothing throws; a reply is 8 to 256 bytes; a refused
 /// or malformed message says why; the device closes or keeps every fd it was given (none leaks: the process's count of
-/// open harness memfds is the same after the device is disposed as before the input); when <see cref="VhostUserDevice.Ready"/>,
+/// open harness memfds is the same after the device is disposed as before the input); every mapping lies within its
+/// memfd and every mapped file is sealed against shrinking; when <see cref="VhostUserDevice.Ready"/>,
 /// every ring pointer lies inside guest memory and walking every offered chain (bounded by the ring size) returns a
 /// verdict without touching memory outside the regions. Not driven: the socket itself (SCM_RIGHTS, partial reads) and
 /// the worker's copy of frames in and out of the chains.
@@ -29,8 +33,11 @@ internal static class VhostMessageTarget
 {
     public const int FdBytes = 64 * 1024;
     private const byte GuestWrite = 0xff;
+    private const uint MfdAllowSealing = 2;
+    private const int FDupFdCloexec = 1030;
     private static readonly bool s_trace = Environment.GetEnvironmentVariable("FASTBRIDGE_FUZZ_TRACE") == "1";
     private static readonly BufferSegment[] s_segments = new BufferSegment[DescriptorWalker.MaxSegments];
+    private static readonly List<int> s_frontendCopies = [];
     private static readonly System.Reflection.FieldInfo s_mappings = typeof(GuestMemory).GetField("_mappings",
         System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic) ?? throw new MissingFieldException("GuestMemory._mappings");
 
@@ -39,7 +46,15 @@ internal static class VhostMessageTarget
         int fdsBefore = OpenFds();
         using (var device = new VhostUserDevice())
         {
-            Feed(device, input);
+            try
+            {
+                Feed(device, input);
+            }
+            finally
+            {
+                CloseFrontendCopies();
+            }
+
             bool ready = device.Ready;
             if (s_trace)
             {
@@ -96,9 +111,11 @@ internal static class VhostMessageTarget
             for (int i = 0; i < fdCount; i++)
             {
                 fds[i] = NewMemfd();
+                s_frontendCopies.Add(Dup(fds[i]));
             }
 
             MessageOutcome outcome = device.Handle(header, payload, fds[..fdCount], reply, out int replyLength, out string? error);
+            ShrinkEverything(device.Memory);
             if (s_trace)
             {
                 Console.Error.WriteLine($"{header.Request} ({payload.Length} bytes, {fdCount} fds): {outcome} {error}");
@@ -128,7 +145,7 @@ internal static class VhostMessageTarget
         int offset = input[at] | (input[at + 1] << 8);
         int length = Math.Min(input[at + 2], input.Length - at - 3);
         ReadOnlySpan<GuestRegion> regions = device.Memory.Regions;
-        if (regions.Length > 0 && MappedWithinFds(device.Memory) && (ulong)(offset + length) <= regions[0].Size)
+        if (regions.Length > 0 && (ulong)(offset + length) <= regions[0].Size)
         {
             Marshal.Copy(input, at + 3, regions[0].Host + offset, length);
         }
@@ -136,31 +153,44 @@ internal static class VhostMessageTarget
         return at + 3 + length;
     }
 
-    /// <summary>Every mapping lies within its memfd: touching any byte of a region is safe (not SIGBUS).</summary>
-    private static bool MappedWithinFds(GuestMemory memory)
+    /// <summary>
+    /// The frontend shrinks every memfd it passed to nothing. Those the device mapped are sealed (F_SEAL_SHRINK), so
+    /// the shrink fails and their mappings stay wholly within the file: touching any byte of a region is safe.
+    /// </summary>
+    private static void ShrinkEverything(GuestMemory memory)
     {
+        foreach (int fd in s_frontendCopies)
+        {
+            Ftruncate(fd, 0);
+        }
+
+        if (memory.UnsealedRegions != 0)
+        {
+            throw new InvalidOperationException($"{memory.UnsealedRegions} mapped regions not sealed against shrinking (the harness's memfds allow sealing)");
+        }
+
         foreach ((nint _, nuint length) in (ValueTuple<nint, nuint>[])s_mappings.GetValue(memory)!)
         {
             if (length > FdBytes)
             {
-                return false;
+                throw new InvalidOperationException($"a mapping of {length} bytes over a memfd of {FdBytes}: touching its end is SIGBUS");
             }
         }
+    }
 
-        return true;
+    private static void CloseFrontendCopies()
+    {
+        foreach (int fd in s_frontendCopies)
+        {
+            Close(fd);
+        }
+
+        s_frontendCopies.Clear();
     }
 
     /// <summary>Every chain the avail rings offer, walked as the worker would (bounded by the ring size).</summary>
     private static void WalkOffered(VhostUserDevice device)
     {
-        if (!MappedWithinFds(device.Memory))
-        {
-            // A region claims more than its fd holds: touching it past the end of the memfd is SIGBUS. The backend
-            // maps what the table says (tests/fuzz/README.md: the sizes are not checked against the fds); driving on
-            // would crash the harness on that known gap instead of finding anything new.
-            return;
-        }
-
         for (int r = 0; r < VhostProtocol.Rings; r++)
         {
             Virtqueue q = device.Rings[r];
@@ -209,7 +239,7 @@ internal static class VhostMessageTarget
 
     private static int NewMemfd()
     {
-        int fd = MemfdCreate("fbfuzz", 0);
+        int fd = MemfdCreate("fbfuzz", MfdAllowSealing);
         if (fd < 0 || Ftruncate(fd, FdBytes) != 0)
         {
             throw new InvalidOperationException($"memfd_create/ftruncate failed: errno {Marshal.GetLastPInvokeError()}");
@@ -239,6 +269,18 @@ internal static class VhostMessageTarget
 
         return open;
     }
+
+    private static int Dup(int fd)
+    {
+        int copy = Fcntl(fd, FDupFdCloexec, 0);
+        return copy >= 0 ? copy : throw new InvalidOperationException($"dup failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int Fcntl(int fd, int command, int argument);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int Close(int fd);
 
     [DllImport("libc", EntryPoint = "memfd_create", SetLastError = true)]
     private static extern int MemfdCreate([MarshalAs(UnmanagedType.LPStr)] string name, uint flags);

@@ -25,6 +25,12 @@ internal sealed class ControlClient : IDisposable
 
     public string SocketPath { get; }
 
+    /// <summary>What the switch sends after a response line (a capture's frame stream), buffered behind the lines read so far.</summary>
+    public PipeReader Reader => _reader;
+
+    /// <summary>Shuts down the writing half: the switch sees the end of requests (a capture stops) and can still answer.</summary>
+    public void StopSending() => _socket.Shutdown(SocketShutdown.Send);
+
     /// <summary>Connects to <paramref name="path"/>.</summary>
     /// <exception cref="ControlClientException">Nobody listens there (exit code 3) or the socket refused us (1).</exception>
     public static ControlClient Connect(string path)

@@ -94,7 +94,7 @@ internal static class PortCommand
         foreach (PortInfo port in ports)
         {
             table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Connected is { } connected
-                ? $"{port.Device} ({(connected ? "connected" : "no frontend")}, features {port.Features})" : port.Device ?? port.Vxlan ?? "-",
+                ? $"{port.Device} ({(connected ? "connected" : "no frontend")}, features {port.Features})" : port.Device ?? "-",
                 PortPolicyCommands.VlanText(port.Policy), PortPolicyCommands.FlagsText(port.Policy));
         }
 

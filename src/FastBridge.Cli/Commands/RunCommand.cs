@@ -33,15 +33,12 @@ internal static class RunCommand
                 }
             }
         });
-        var aging = Numbers.Option("--aging", 0, int.MaxValue, "0 or more seconds (0 = never age)",
-            "seconds an idle MAC entry lives; 0 = never age", MacTable.DefaultAgingSeconds);
-        var maxMacs = Numbers.Option("--max-macs", 1, MacTable.MaxCapacity, $"1 to {MacTable.MaxCapacity} entries",
-            "MAC table capacity", MacTable.DefaultCapacity);
-        var maxMacsPerPort = Numbers.Option("--max-macs-per-port", 0, int.MaxValue, "0 (no limit) or more",
+        var aging = RunLimit.Aging.Option("seconds an idle MAC entry lives; 0 = never age", MacTable.DefaultAgingSeconds);
+        var maxMacs = RunLimit.MaxMacs.Option("MAC table capacity", MacTable.DefaultCapacity);
+        var maxMacsPerPort = RunLimit.MaxMacsPerPort.Option(
             "most MACs one port may learn (0 = no limit; a full table evicts from the port holding the most)");
-        var workers = Numbers.Option("--workers", 0, 64, "1 to 64 threads (0 = half the processors)",
-            "dataplane threads (default: half the processors, at least one)");
-        var stormLimit = Numbers.Option("--storm-limit", 0, int.MaxValue, "0 (off) or more frames per second",
+        var workers = RunLimit.Workers.Option("dataplane threads (default: half the processors, at least one)");
+        var stormLimit = RunLimit.StormLimit.Option(
             "storm control: floods per second a port may send, per kind (broadcast, multicast, unknown unicast); 0 = off",
             BridgeOptions.DefaultStormLimit);
         var name = new Option<string>("--name") { Description = "bridge name (its control socket is /run/fastbridge/NAME.sock)", DefaultValueFactory = _ => "fb0" };
@@ -81,7 +78,6 @@ internal static class RunCommand
         // would get its own handler that cancels and, after a timeout, abandons the action).
         command.SetAction(result =>
         {
-            s_vhostUser = (vhostUser, result);
             s_vxlans = result.GetValue(vxlans) ?? [];
             var options = new BridgeOptions();
             string[] ports = result.GetValue(taps) ?? [];
@@ -89,6 +85,8 @@ internal static class RunCommand
             string? metricsAt = result.GetValue(metrics);
             bool offloads = !result.GetValue(noOffloads);
             Dictionary<string, Switching.PortPolicy>? policies = null;
+            string[] netdevPorts = result.GetValue(netdevs) ?? [];
+            VhostUserPortConfig[] vhostFromFile = [];
             if (result.GetValue(config) is { } file)
             {
                 RunConfig loaded;
@@ -110,7 +108,13 @@ internal static class RunCommand
                 options.StormLimit = Given(result, stormLimit) ? result.GetValue(stormLimit) : loaded.StormLimit ?? options.StormLimit;
                 metricsAt ??= loaded.Metrics;
                 offloads = Given(result, noOffloads) ? !result.GetValue(noOffloads) : loaded.Offloads ?? offloads;
-                ports = ports.Length > 0 ? ports : loaded.PortNames();
+                if (ports.Length == 0) // --tap replaces the file's whole port list
+                {
+                    ports = loaded.TapNames();
+                    netdevPorts = [.. netdevPorts, .. loaded.NetdevNames()];
+                    vhostFromFile = loaded.VhostUserPorts();
+                }
+
                 policies = loaded.PortPolicies(file);
                 socketPath ??= loaded.Control;
                 s_vxlans = s_vxlans.Length > 0 ? s_vxlans : [.. loaded.Vxlan ?? []];
@@ -131,14 +135,15 @@ internal static class RunCommand
                 options.StormLimit = result.GetValue(stormLimit);
             }
 
+            s_vhostUser = (vhostUser, result, vhostFromFile);
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, result.GetValue(netdevs) ?? [], policies);
+                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, netdevPorts, policies);
         });
         return command;
     }
 
     /// <summary>The vhost-user options of this run (kept apart so the TAP path's signature stays as it is).</summary>
-    private static (VhostUserRunOptions Options, ParseResult Result)? s_vhostUser;
+    private static (VhostUserRunOptions Options, ParseResult Result, VhostUserPortConfig[] FromFile)? s_vhostUser;
 
     /// <summary>The VXLAN ports of this run, NAME:SPEC (kept apart like the vhost-user options).</summary>
     private static string[] s_vxlans = [];
@@ -162,7 +167,7 @@ internal static class RunCommand
         {
             Netdevs = netdevs,
             Vxlans = s_vxlans,
-            MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log) : null,
+            MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log, vu.FromFile) : null,
         }, verbose ? LogLevel.Debug : LogLevel.Information)
             .GetAwaiter().GetResult();
     }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FastBridge.Switching;
 
 namespace FastBridge.Cli.Commands;
 
@@ -71,7 +70,7 @@ internal sealed partial class RunConfig
     {
         ["name"] = "a switch name (text)",
         ["control"] = "a socket path (text)",
-        ["ports"] = "a list of TAP names, e.g. [\"tap0\", \"tap1\"], or port objects, e.g. {\"name\": \"tap1\", \"vlan\": {\"access\": 10}}",
+        ["ports"] = "a list of TAP names, e.g. [\"tap0\", \"tap1\"], or port objects, e.g. {\"name\": \"tap1\", \"vlan\": {\"access\": 10}}, {\"name\": \"eth1\", \"kind\": \"netdev\"}, {\"name\": \"vm0\", \"vhost_user\": \"/run/vm0.sock\"}",
         ["aging"] = "a whole number of seconds",
         ["max_macs"] = "a whole number of entries",
         ["max_macs_per_port"] = "a whole number of entries",
@@ -92,6 +91,11 @@ internal sealed partial class RunConfig
             return $"unknown setting \"{member}\"{where}; the settings are {string.Join(", ", s_expected.Keys)}";
         }
 
+        if (e is PortObjectException)
+        {
+            return $"\"ports\": {e.Message}{where}";
+        }
+
         if (member is not null && e.Message.Contains("could not be converted", StringComparison.Ordinal))
         {
             return $"\"{member}\" must be {s_expected[member]}{where}";
@@ -102,30 +106,11 @@ internal sealed partial class RunConfig
 
     private void Check(string path)
     {
-        if (Aging is < 0)
-        {
-            throw new FormatException($"config file '{path}': \"aging\" must be 0 or more seconds");
-        }
-
-        if (MaxMacs is < 1 or > MacTable.MaxCapacity)
-        {
-            throw new FormatException($"config file '{path}': \"max_macs\" must be between 1 and {MacTable.MaxCapacity}");
-        }
-
-        if (Workers is < 0 or > 64)
-        {
-            throw new FormatException($"config file '{path}': \"workers\" must be between 1 and 64 (0 = half the processors)");
-        }
-
-        if (MaxMacsPerPort is < 0)
-        {
-            throw new FormatException($"config file '{path}': \"max_macs_per_port\" must be 0 (no limit) or more");
-        }
-
-        if (StormLimit is < 0)
-        {
-            throw new FormatException($"config file '{path}': \"storm_limit\" must be 0 (off) or more frames per second");
-        }
+        RunLimit.Aging.Check(Aging, path);
+        RunLimit.MaxMacs.Check(MaxMacs, path);
+        RunLimit.Workers.Check(Workers, path);
+        RunLimit.MaxMacsPerPort.Check(MaxMacsPerPort, path);
+        RunLimit.StormLimit.Check(StormLimit, path);
 
         if (Metrics is not null && !FastBridge.Cli.Metrics.PrometheusEndpoint.TryParse(Metrics, out _, out string? metricsError))
         {
@@ -137,11 +122,16 @@ internal sealed partial class RunConfig
             throw new FormatException($"config file '{path}': \"name\" and \"control\" must not be empty");
         }
 
-        foreach (string port in PortNames())
+        foreach (PortConfigEntry port in Ports ?? [])
         {
-            if (string.IsNullOrWhiteSpace(port))
+            if (string.IsNullOrWhiteSpace(port.Name))
             {
                 throw new FormatException($"config file '{path}': \"ports\" holds an empty name");
+            }
+
+            if (CheckKind(port) is { } error)
+            {
+                throw new FormatException($"config file '{path}': {error}");
             }
         }
     }

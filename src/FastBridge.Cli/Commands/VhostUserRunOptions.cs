@@ -4,6 +4,9 @@ using Microsoft.Extensions.Logging;
 
 namespace FastBridge.Cli.Commands;
 
+/// <summary>A vhost-user port to open at start: from the command line or from a port object of the config file.</summary>
+internal readonly record struct VhostUserPortConfig(string Name, string Path, bool Client);
+
 /// <summary><c>fastbridge run --vhost-user [NAME=]PATH --vhost-user-client [NAME=]PATH --vhost-user-group GROUP</c>.</summary>
 internal sealed class VhostUserRunOptions
 {
@@ -31,31 +34,51 @@ internal sealed class VhostUserRunOptions
     public static bool Any(ParseResult result, VhostUserRunOptions o) =>
         (result.GetValue(o.Servers)?.Length ?? 0) + (result.GetValue(o.Clients)?.Length ?? 0) > 0;
 
-    /// <summary>Adds the ports; false (after printing why) when one cannot be opened.</summary>
-    public bool AddPorts(ParseResult? result, Bridge bridge, ILogger log)
+    /// <summary>
+    /// Adds the ports of the command line, then those of the config file (<paramref name="fromFile"/>); false (after
+    /// printing why) when one cannot be opened.
+    /// </summary>
+    public bool AddPorts(ParseResult? result, Bridge bridge, ILogger log, IEnumerable<VhostUserPortConfig> fromFile)
     {
-        if (result is null)
-        {
-            return true;
-        }
-
-        string? group = result.GetValue(Group);
-        foreach ((string spec, bool client) in (result.GetValue(Servers) ?? []).Select(s => (s, false))
-            .Concat((result.GetValue(Clients) ?? []).Select(s => (s, true))))
+        string? group = result?.GetValue(Group);
+        IEnumerable<(string Spec, bool Client)> specs = result is null ? []
+            : (result.GetValue(Servers) ?? []).Select(s => (s, false)).Concat((result.GetValue(Clients) ?? []).Select(s => (s, true)));
+        foreach ((string spec, bool client) in specs)
         {
             try
             {
                 (string name, string path) = VhostUserPortSpec.Parse(spec);
-                bridge.AddPort(VhostUserPortSpec.Open(name, path, client, group));
-                log.LogInformation("vhost-user port {Name} {Role} {Path}", name, client ? "connecting to" : "listening on", path);
+                Add(bridge, new VhostUserPortConfig(name, path, client), group, log);
             }
-            catch (Exception e) when (e is ArgumentException or IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+            catch (Exception e) when (IsOpenFailure(e))
             {
                 Console.Error.WriteLine($"fastbridge: vhost-user {spec}: {e.Message}");
                 return false;
             }
         }
 
+        foreach (VhostUserPortConfig port in fromFile)
+        {
+            try
+            {
+                Add(bridge, port, group, log);
+            }
+            catch (Exception e) when (IsOpenFailure(e))
+            {
+                Console.Error.WriteLine($"fastbridge: vhost-user port '{port.Name}' ({port.Path}): {e.Message}");
+                return false;
+            }
+        }
+
         return true;
+    }
+
+    private static bool IsOpenFailure(Exception e) =>
+        e is ArgumentException or IOException or System.Net.Sockets.SocketException or InvalidOperationException;
+
+    private static void Add(Bridge bridge, VhostUserPortConfig port, string? group, ILogger log)
+    {
+        bridge.AddPort(VhostUserPortSpec.Open(port.Name, port.Path, port.Client, group));
+        log.LogInformation("vhost-user port {Name} {Role} {Path}", port.Name, port.Client ? "connecting to" : "listening on", port.Path);
     }
 }

@@ -48,11 +48,6 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
                 }
 
                 _bridge.AddPort(port);
-                if (settings.Policies is not null && settings.Policies.TryGetValue(tap, out FastBridge.Switching.PortPolicy? policy))
-                {
-                    _bridge.SetPortPolicy(tap, policy); // before Start: no frame is switched without it
-                }
-
                 _log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
             }
 
@@ -61,6 +56,14 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
             if (settings.MorePorts is { } morePorts && !morePorts(_bridge, _log))
             {
                 throw new SwitchStartException(ExitCodes.Failed, "a vhost-user port could not be opened");
+            }
+
+            foreach ((string name, FastBridge.Switching.PortPolicy policy) in settings.Policies ?? new Dictionary<string, FastBridge.Switching.PortPolicy>())
+            {
+                if (_bridge.FindPort(name) is not null) // a port of the file that --tap replaced is not there
+                {
+                    _bridge.SetPortPolicy(name, policy); // before Start: no frame is switched without it
+                }
             }
 
             try

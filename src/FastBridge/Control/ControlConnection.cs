@@ -194,7 +194,13 @@ internal sealed class ControlConnection
                 }
 
                 _idle.CancelAfter(_options.IdleTimeout); // a complete request: the connection is in use
-                await HandleAsync(line, done).ConfigureAwait(false);
+                if (await HandleAsync(line, done).ConfigureAwait(false) is { } capture)
+                {
+                    reader.AdvanceTo(buffer.Start); // the connection is now a capture's frame stream, until it ends
+                    _idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                    await CaptureStream.RunAsync(_server.Bridge, capture, _socket, reader, _log, done).ConfigureAwait(false);
+                    return;
+                }
             }
 
             reader.AdvanceTo(buffer.Start, buffer.End);
@@ -208,18 +214,26 @@ internal sealed class ControlConnection
     /// <summary>The answer to a line longer than <paramref name="maxRequestBytes"/>.</summary>
     internal static ControlResponse TooLong(int maxRequestBytes) => ControlResponse.Failure($"request longer than {maxRequestBytes} bytes");
 
-    private async ValueTask HandleAsync(ReadOnlySequence<byte> line, CancellationToken done)
+    /// <summary>Answers one request; returns the capture it started (a <c>capture</c> request that succeeded), else null.</summary>
+    private async ValueTask<Capture.CaptureSession?> HandleAsync(ReadOnlySequence<byte> line, CancellationToken done)
     {
         if (!_rateLimit.TryTake())
         {
             await RespondAsync(_rateLimit.Refusal(), done).ConfigureAwait(false);
-            return;
+            return null;
         }
 
         if (!TryParse(line, out ControlRequest? request, out ControlResponse? invalid))
         {
             await RespondAsync(invalid, done).ConfigureAwait(false);
-            return;
+            return null;
+        }
+
+        if (request.Verb == "capture")
+        {
+            (Capture.CaptureSession? capture, ControlResponse started) = _server.StartCapture(this, request);
+            await RespondAsync(started, done).ConfigureAwait(false);
+            return capture;
         }
 
         int fd = -1;
@@ -249,6 +263,7 @@ internal sealed class ControlConnection
         }
 
         await RespondAsync(response, done).ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>Writes one response line; a client that leaves responses unread for the idle timeout is dropped.</summary>

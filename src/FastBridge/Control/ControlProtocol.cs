@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FastBridge.Ports;
 
 namespace FastBridge.Control;
 
@@ -11,7 +12,7 @@ namespace FastBridge.Control;
 /// </summary>
 public sealed class ControlRequest
 {
-    /// <summary>What to do: port-list, port-add, port-del, port-set, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs.</summary>
+    /// <summary>What to do: port-list, port-add, port-del, port-set, fdb-show, fdb-add, fdb-del, fdb-flush, stats, status, config-aging, config-max-macs, capture.</summary>
     public string? Verb { get; set; }
 
     /// <summary>port-add, port-del: the port's name.</summary>
@@ -43,6 +44,9 @@ public sealed class ControlRequest
 
     /// <summary>port-set: the members of the port's policy to change (VLANs, flags).</summary>
     public PortPolicyInfo? Policy { get; set; }
+
+    /// <summary>capture: which frames to copy; the connection then carries the frame stream (docs/protocol.md).</summary>
+    public CaptureSpec? Capture { get; set; }
 
     /// <summary>port-add: a VXLAN port with these options (<c>vni=42,local=ADDR,remote=ADDR,...</c>, <see cref="Ports.Vxlan.VxlanPortOptions.Parse"/>).</summary>
     public string? Vxlan { get; set; }
@@ -82,17 +86,23 @@ public sealed class ControlResponse
     /// <summary>stats, status, config-*: the MAC table's settings and totals.</summary>
     public TableInfo? Table { get; set; }
 
+    /// <summary>capture: what was set up; the frame stream follows this line.</summary>
+    public CaptureInfo? Capture { get; set; }
+
     public static ControlResponse Failure(string error) => new() { Ok = false, Error = error };
 }
 
-/// <summary>A port in port-list, port-add and stats responses (the counters only in stats).</summary>
-public sealed class PortInfo
+/// <summary>
+/// A port in port-list, port-add and stats responses (the counters only in stats); what its kind says of itself comes
+/// from <see cref="PortDescription"/>.
+/// </summary>
+public sealed class PortInfo : PortDescription
 {
     public string Name { get; set; } = "";
 
     public int Id { get; set; }
 
-    /// <summary>tap, memory, or the port class's name for other kinds.</summary>
+    /// <summary>tap, netdev, vhost-user, memory, or what another kind calls itself (<see cref="Port.Kind"/>).</summary>
     public string Kind { get; set; } = "";
 
     /// <summary>up, down or gone.</summary>
@@ -101,20 +111,9 @@ public sealed class PortInfo
     /// <summary>Why the port is not up, when it is not.</summary>
     public string? Reason { get; set; }
 
-    /// <summary>TAP ports: the kernel interface name.</summary>
-    public string? Device { get; set; }
-
-    /// <summary>vhost-user ports: the virtio features negotiated with the frontend (hexadecimal, "-" when none).</summary>
-    public string? Features { get; set; }
-
-    /// <summary>vhost-user ports: whether a frontend (VM) is connected.</summary>
-    public bool? Connected { get; set; }
-
     /// <summary>port-list, port-add, port-set, status: the port's VLANs and flags.</summary>
+    [JsonPropertyOrder(1)] // after the members of PortDescription, as before they moved there
     public PortPolicyInfo? Policy { get; set; }
-
-    /// <summary>VXLAN ports: the tunnel (<c>vni=42,local=ADDR,remote=ADDR,...</c>) with the underlay MTU it sizes frames for.</summary>
-    public string? Vxlan { get; set; }
 
     /// <summary>
     /// stats: every port counter of <see cref="Diagnostics.CounterSchema"/> under its JSON name (<c>rx_frames</c>,
@@ -125,6 +124,7 @@ public sealed class PortInfo
     public Dictionary<string, JsonElement>? Counters { get; set; }
 
     /// <summary>Drops by reason (every reason, zero or not): runt, truncated-tag, ..., tx-error.</summary>
+    [JsonPropertyOrder(1)]
     public SortedDictionary<string, long>? Drops { get; set; }
 }
 

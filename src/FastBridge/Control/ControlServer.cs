@@ -155,6 +155,28 @@ public sealed class ControlServer : IAsyncDisposable, IDisposable
     /// <summary>Root and the owner may change state; everybody else may only read.</summary>
     internal static bool MayChangeState(uint peerUid, uint ownerUid) => peerUid == 0 || peerUid == ownerUid;
 
+    internal Bridge Bridge => _bridge;
+
+    /// <summary>
+    /// A <c>capture</c> request: the session to stream (attached by <see cref="CaptureStream"/>) and the response line
+    /// that precedes the stream, or no session and the error. Captures see every frame: root and the owner only.
+    /// </summary>
+    internal (Capture.CaptureSession? Session, ControlResponse Response) StartCapture(ControlConnection connection, ControlRequest request)
+    {
+        if (!connection.MayChangeState)
+        {
+            return (null, ControlResponse.Failure($"permission denied: uid {connection.Peer.Uid} may only read; 'capture' needs root or uid {OwnerUid}"));
+        }
+
+        if (!CaptureVerb.TryStart(_bridge, request.Capture, out Capture.CaptureSession? session, out ControlResponse response))
+        {
+            return (null, response);
+        }
+
+        _log.LogInformation("control: capture by uid {Uid} (pid {Pid})", connection.Peer.Uid, connection.Peer.Pid);
+        return (session, response);
+    }
+
     /// <summary>Runs one request for <paramref name="connection"/>, checking what its peer may do.</summary>
     internal ControlResponse Execute(ControlConnection connection, ControlRequest request, ref int fd)
     {

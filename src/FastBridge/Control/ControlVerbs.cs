@@ -262,18 +262,18 @@ internal static class ControlVerbs
                 drops[reason.JsonName] = c[reason];
             }
 
-            Port? port = bridge.FindPort(c.Name);
-            ports.Add(new PortInfo
+            var info = new PortInfo
             {
                 Name = c.Name,
                 Id = c.Id,
-                Kind = port is null ? c.Kind : KindOf(port),
+                Kind = c.Kind,
                 State = c.State.Name(),
                 Reason = c.State == PortState.Up ? null : c.StateReason,
-                Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName,
                 Counters = CounterMembers(c, CounterScope.Port),
                 Drops = drops,
-            });
+            };
+            bridge.FindPort(c.Name)?.Describe(info);
+            ports.Add(info);
         }
 
         TableInfo table = Table(bridge.MacTable);
@@ -325,29 +325,21 @@ internal static class ControlVerbs
         AgingSeconds = table.AgingSeconds,
     };
 
-    internal static PortInfo Describe(Bridge bridge, Port port) => new()
+    /// <summary>The port as port-list shows it: what the bridge knows of it, and what its kind says (<see cref="Port.Describe"/>).</summary>
+    internal static PortInfo Describe(Bridge bridge, Port port)
     {
-        Policy = bridge.GetPortPolicy(port.Name) is { } policy ? PortPolicyInfo.From(policy) : null,
-        Name = port.Name,
-        Id = port.Id,
-        Kind = KindOf(port),
-        State = port.State.Name(),
-        Reason = port.State == PortState.Up ? null : port.StateReason,
-        Device = (port as TapPort)?.DeviceName ?? (port as Ports.Netdev.NetdevPort)?.DeviceName ?? (port as VhostUserPort)?.Options.SocketPath,
-        Features = (port as VhostUserPort)?.NegotiatedFeatures,
-        Connected = (port as VhostUserPort)?.FrontendConnected,
-        Vxlan = VxlanVerbs.Describe(port),
-    };
-
-    internal static string KindOf(Port port) => port switch
-    {
-        TapPort => "tap",
-        Ports.Netdev.NetdevPort => "netdev",
-        MemoryPort => "memory",
-        VhostUserPort => "vhost-user",
-        Ports.Vxlan.VxlanPort => "vxlan",
-        _ => port.GetType().Name,
-    };
+        var info = new PortInfo
+        {
+            Policy = bridge.GetPortPolicy(port.Name) is { } policy ? PortPolicyInfo.From(policy) : null,
+            Name = port.Name,
+            Id = port.Id,
+            Kind = port.Kind,
+            State = port.State.Name(),
+            Reason = port.State == PortState.Up ? null : port.StateReason,
+        };
+        port.Describe(info);
+        return info;
+    }
 
     private static Dictionary<int, string> PortNames(Bridge bridge)
     {

@@ -13,21 +13,6 @@ internal static class VxlanVerbs
 {
     public static VxlanPort Open(string name, string spec) => VxlanPort.Open(name, VxlanPortOptions.Parse(spec));
 
-    /// <summary>The tunnel of a VXLAN port in its one-line form, with the MTU found; null for other kinds.</summary>
-    public static string? Describe(Port port) => port is VxlanPort vxlan
-        ? new VxlanPortOptions
-        {
-            Vni = vxlan.Vni,
-            Local = vxlan.Local,
-            Remotes = vxlan.Remotes,
-            DestinationPort = vxlan.DestinationPort,
-            Group = vxlan.Group,
-            VlanMap = vxlan.VlanMap,
-            UnderlayMtu = vxlan.UnderlayMtu,
-            HashSourcePort = vxlan.HashesSourcePort,
-        }.ToSpec()
-        : null;
-
     /// <summary>fdb-add with a remote: the port must be a VXLAN port; returns the failure, or null when the entry was queued.</summary>
     public static ControlResponse? AddRemoteEntry(Bridge bridge, ControlRequest request, MacAddress mac, int vlan)
     {

@@ -70,28 +70,31 @@ internal sealed partial class DataplaneView
         }
     }
 
+    private void WaitForQuiescentPoint() => WaitForQuiescentPoint(Workers);
+
     /// <summary>
-    /// Returns once every running worker has started a new pass since the call (RCU's synchronize): the pass counter
-    /// moves before the worker loads its view, so two steps mean a whole pass began after the publication.
+    /// Returns once every running worker of <paramref name="workers"/> has started a new pass since the call (RCU's
+    /// synchronize): the pass counter moves before the worker loads its view, so two steps mean a whole pass began
+    /// after the publication. Also what <see cref="CaptureHub"/> waits for before it reads a detached capture's totals.
     /// </summary>
-    private void WaitForQuiescentPoint()
+    internal static void WaitForQuiescentPoint(Worker[] workers)
     {
-        Span<long> seen = stackalloc long[Workers.Length];
-        for (int w = 0; w < Workers.Length; w++)
+        Span<long> seen = stackalloc long[workers.Length];
+        for (int w = 0; w < workers.Length; w++)
         {
-            seen[w] = Workers[w].Passes;
-            Workers[w].Wake();
+            seen[w] = workers[w].Passes;
+            workers[w].Wake();
         }
 
-        for (int w = 0; w < Workers.Length; w++)
+        for (int w = 0; w < workers.Length; w++)
         {
             var spin = new SpinWait();
-            while (Workers[w].IsRunning && Workers[w].Passes <= seen[w] + 1)
+            while (workers[w].IsRunning && workers[w].Passes <= seen[w] + 1)
             {
                 spin.SpinOnce();
                 if (spin.NextSpinWillYield)
                 {
-                    Workers[w].Wake();
+                    workers[w].Wake();
                 }
             }
         }

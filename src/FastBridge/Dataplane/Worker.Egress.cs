@@ -12,12 +12,18 @@ namespace FastBridge.Dataplane;
 /// completion, no ring); any other port gets them through this worker's ring towards it, drained by its owner. Frames
 /// with pending offloads are finished (checksums filled, super-frames cut) on the way to a port that cannot take them.
 /// </summary>
+/// <remarks>
+/// Performance: a staged copy is the frame's 4-byte pool index, not its 16-byte <see cref="Packet"/> (which holds the
+/// pool reference, so every store of one is a GC write barrier): a flood stages one copy per port, and a ring takes
+/// indices as they are. Only a concurrent-transmit port turns its group back into Packets, once, before Transmit
+/// (perf/README.md, "Issue 8 reshape: before/after": Flood).
+/// </remarks>
 internal sealed partial class Worker
 {
     /// <summary>Bursts taken from one inbound ring per pass, so one busy producer cannot starve the others.</summary>
     private const int MaxBurstsPerRing = 4;
 
-    private readonly Packet[] _stage;     // [destination port * burst + k]: frames staged for that port (stale past the count: never read)
+    private readonly int[] _stage;        // [destination port * burst + k]: pool indices of the frames staged for that port (stale past the count: never read)
     private readonly int[] _stageCount;   // per destination port
     private readonly int[] _touched;      // destination ports with staged frames, in first-touch order
     private readonly bool[] _wakeWorkers; // workers to wake after handing off this burst
@@ -39,7 +45,7 @@ internal sealed partial class Worker
             _touched[_touchedCount++] = port;
         }
 
-        _stage[(port * _burst) + count] = packet;
+        _stage[(port * _burst) + count] = packet.Index; // every frame here is from _pool
         _stageCount[port] = count + 1;
     }
 
@@ -57,27 +63,21 @@ internal sealed partial class Worker
             int port = _touched[t];
             int count = _stageCount[port];
             _stageCount[port] = 0;
-            Span<Packet> staged = _stage.AsSpan(port * _burst, count); // at most one copy per frame: count <= burst
+            Span<int> staged = _stage.AsSpan(port * _burst, count); // at most one copy per frame: count <= burst
             PortSlot slot = slots[port]!;
             CounterBlock c = slot.Counters[Id];
             c[Counter.TxOffered] += count;
             if (slot.Port.ConcurrentTransmit)
             {
-                TransmitAndCount(slot.Port, staged, c);
+                TransmitAndCount(slot.Port, ToPackets(staged), c);
                 continue;
             }
 
-            Span<int> indices = _txIndex.AsSpan(0, count);
-            for (int k = 0; k < indices.Length; k++)
-            {
-                indices[k] = staged[k].Index;
-            }
-
-            int queued = slot.Inbound[Id].TryEnqueueMany(indices);
+            int queued = slot.Inbound[Id].TryEnqueueMany(staged);
             for (int k = queued; k < count; k++)
             {
                 c.Drop(DropReason.RingFull);
-                staged[k].Release();
+                _pool.Release(staged[k]);
             }
 
             if (queued > 0 && slot.Owner != Id)
@@ -124,12 +124,7 @@ internal sealed partial class Worker
                     break;
                 }
 
-                for (int i = 0; i < n; i++)
-                {
-                    _txPackets[i] = _pool.FromIndex(_txIndex[i]);
-                }
-
-                TransmitAndCount(slot.Port, _txPackets.AsSpan(0, n), c);
+                TransmitAndCount(slot.Port, ToPackets(_txIndex.AsSpan(0, n)), c);
                 moved += n;
                 if (n < _burst)
                 {
@@ -141,6 +136,18 @@ internal sealed partial class Worker
         return moved;
     }
 
+    /// <summary>The frames of <paramref name="indices"/> (at most a burst) as Packets, for a port's Transmit.</summary>
+    private Span<Packet> ToPackets(ReadOnlySpan<int> indices)
+    {
+        Span<Packet> frames = _txPackets.AsSpan(0, indices.Length);
+        for (int i = 0; i < frames.Length; i++)
+        {
+            frames[i] = _pool.FromIndex(indices[i]);
+        }
+
+        return frames;
+    }
+
     /// <summary>
     /// Hands <paramref name="frames"/> to the port — through the offload finisher when the port cannot take pending
     /// checksums or super-frames and some frame has them — counts each outcome, releases every frame and clears the
@@ -150,6 +157,7 @@ internal sealed partial class Worker
     {
         Span<DropReason> outcome = _txOutcome.AsSpan(0, frames.Length);
         outcome.Clear();
+        long captureTime = _captures is null ? 0 : CaptureTime(); // before Transmit: a TAP write runs the receiver's stack, whose answer must not precede it
         if (port.AcceptsOffloads || !OffloadFinisher.AnyPending(frames))
         {
             port.Transmit(frames, outcome);
@@ -157,6 +165,11 @@ internal sealed partial class Worker
         else
         {
             c[Counter.TxBytes] += FinishOffloads(port, frames, outcome, c);
+        }
+
+        if (_captures is not null) // a live capture runs: copies of what the port sent (Worker.Capture.cs)
+        {
+            CaptureSent(port.Id, frames, outcome, captureTime, c);
         }
 
         for (int i = 0; i < frames.Length; i++)

@@ -26,6 +26,11 @@ internal sealed partial class Worker
     {
         CounterBlock c = ingress.Counters[Id];
         long rxBytes = Parse(n);                      // 1. receive + parse (Worker.Receive.cs)
+        if (_captures is not null)                    // a live capture runs: copies of what came in (Worker.Capture.cs)
+        {
+            CaptureReceived(ingress.Id, n, c);
+        }
+
         if (view.Policies is null)                    // no port has VLANs or flags set: one branch per burst
         {
             Classify(view, ingress.Id, n, c);         // 2. learn (Worker.Learn.cs), 3. decide (Worker.Decide.cs)

@@ -73,7 +73,7 @@ internal sealed partial class Worker : IDisposable
         _vlanOf = new int[_burst];
         _floodTargets = new int[maxPorts];
         _floodActions = new TagAction[maxPorts];
-        _stage = new Packet[maxPorts * _burst];
+        _stage = new int[maxPorts * _burst];
         _stageCount = new int[maxPorts];
         _touched = new int[maxPorts];
         _wakeWorkers = new bool[workers];

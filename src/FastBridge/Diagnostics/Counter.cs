@@ -79,6 +79,9 @@ public enum Counter
     [Counter("not-learned", CounterUnit.Events, CounterScope.Port, "Sources not learned because the port's learning is off")]
     NotLearned,
 
+    [Counter("capture-dropped", CounterUnit.Frames, CounterScope.Port, "Copies of this port's frames a live capture dropped because its ring was full (the frames themselves were switched)")]
+    CaptureDropped,
+
     [Counter("vxlan-datagrams-sent", CounterUnit.Frames, CounterScope.Port, "VXLAN datagrams this port sent: one per remote VTEP a frame went to (head-end replication makes several of one flooded frame)")]
     VxlanDatagramsSent,
 

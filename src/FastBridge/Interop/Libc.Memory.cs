@@ -2,13 +2,19 @@ using System.Runtime.InteropServices;
 
 namespace FastBridge.Interop;
 
-/// <summary>mmap, munmap, memfd_create and ftruncate: sharing memory with another process by file descriptor (vhost-user).</summary>
+/// <summary>mmap, munmap, memfd_create, ftruncate and file seals: sharing memory with another process by file descriptor (vhost-user).</summary>
 internal static unsafe partial class Libc
 {
     public const int PROT_READ = 0x1;
     public const int PROT_WRITE = 0x2;
     public const int MAP_SHARED = 0x01;
     public const uint MFD_CLOEXEC = 0x1;
+    public const uint MFD_ALLOW_SEALING = 0x2;
+    public const int F_ADD_SEALS = 1033;
+    public const int F_GET_SEALS = 1034;
+    public const int F_SEAL_SEAL = 0x1;
+    public const int F_SEAL_SHRINK = 0x2;
+    public const int F_SEAL_GROW = 0x4;
 
     /// <summary>mmap's failure value, (void*)-1.</summary>
     public static readonly nint MapFailed = -1;

@@ -36,6 +36,8 @@ public sealed class MemoryPort : Port
 
     public bool DiscardTransmitted { get; }
 
+    public override string Kind => "memory";
+
     /// <summary>Frames injected so far.</summary>
     public long Injected => Volatile.Read(ref _injected);
 

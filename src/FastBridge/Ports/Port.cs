@@ -40,6 +40,18 @@ public abstract class Port : IDisposable
     /// <summary>Number the bridge gave the port; -1 before it is added.</summary>
     public int Id { get; internal set; } = -1;
 
+    /// <summary>The kind of port as port-list names it (tap, netdev, vhost-user, memory); by default its class's name.</summary>
+    public virtual string Kind => GetType().Name;
+
+    /// <summary>
+    /// Fills in what port-list and stats show about this port beyond its name, id, kind and state (its device, its
+    /// peer): a port kind overrides this and sets the members of <paramref name="description"/> that apply to it, so
+    /// the control layer needs no type checks. Called off the dataplane while the port runs.
+    /// </summary>
+    protected internal virtual void Describe(PortDescription description)
+    {
+    }
+
     public PortState State => _state;
 
     /// <summary>Why the port is not <see cref="PortState.Up"/> (or why it last changed state).</summary>

@@ -131,6 +131,10 @@ public sealed unsafe partial class TapPort : Port
     /// <summary>The kernel's name of the interface, as it was when the port opened it.</summary>
     public string DeviceName { get; }
 
+    public override string Kind => "tap";
+
+    protected internal override void Describe(PortDescription description) => description.Device = DeviceName;
+
     /// <summary>True when <see cref="Open"/> created the device (it goes away with the port), false when it attached to an existing one.</summary>
     public bool CreatedDevice { get; }
 

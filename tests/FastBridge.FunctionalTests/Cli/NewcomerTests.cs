@@ -27,6 +27,12 @@ public sealed class NewcomerTests
                 ("{\"workers\": 1.5}", "\"workers\" must be a whole number of threads"),
                 ("{\"ports\": [1]}", "\"ports\" must be a list of TAP names"),
                 ("{\"aging\": 1", "not well-formed JSON"),
+                ("{\"aging\": -1}", "\"aging\" must be 0 or more seconds (0 = never age)"), // the words of --aging's error
+                ("{\"max_macs\": 0}", "\"max_macs\" must be 1 to "),
+                ("{\"ports\": [{\"name\": \"tap1\", \"acess\": 10}]}", "\"ports\": unknown member \"acess\" in a port object; a port object takes name, kind"),
+                ("{\"ports\": [{\"name\": \"tap1\", \"learning\": \"no\"}]}", "\"ports\": a port object's \"learning\" holds the wrong type of value"),
+                ("{\"ports\": [{\"name\": \"x1\", \"kind\": \"vxlan\"}]}", "port 'x1': \"kind\" must be tap or netdev"),
+                ("{\"ports\": [{\"name\": \"x1\", \"client\": true}]}", "port 'x1': \"client\" goes with \"vhost_user\""),
             ];
             foreach ((string json, string expected) in cases)
             {

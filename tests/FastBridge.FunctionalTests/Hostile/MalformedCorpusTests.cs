@@ -83,7 +83,7 @@ public sealed class MalformedCorpusTests
         var station = MacAddress.Parse("02:fb:ee:00:00:01");
         byte[] stationBytes = new byte[6];
         station.WriteTo(stationBytes);
-        Assert.False(raw.TrySend(HostileFrames.Make(victim, stationBytes, 65_536, HostileFrames.FillerType), out int tooLong));
+        Assert.False(raw.TrySend(FrameBuilder.Raw(victim, stationBytes, 65_536, FrameBuilder.EtherTypeExperimental), out int tooLong));
         Assert.Equal(90, tooLong); // EMSGSIZE
 
         List<HostileFrame> corpus = BuildCorpus(victim, station, stationBytes);
@@ -92,9 +92,9 @@ public sealed class MalformedCorpusTests
         int toVictim = 0;
         foreach (HostileFrame frame in corpus)
         {
-            DropReason reason = HostileFrames.Predict(frame.Bytes, learned);
+            DropReason reason = FrameBuilder.PredictDrop(frame.Bytes, learned);
             expected[(int)reason]++;
-            if (reason == DropReason.None && HostileFrames.Destination(frame.Bytes) == victim.Value)
+            if (reason == DropReason.None && FrameBuilder.Destination(frame.Bytes) == victim.Value)
             {
                 toVictim++;
             }
@@ -173,10 +173,10 @@ public sealed class MalformedCorpusTests
     private static List<HostileFrame> BuildCorpus(MacAddress victim, MacAddress station, byte[] stationBytes)
     {
         var corpus = new List<HostileFrame>();
-        byte[] valid = HostileFrames.Make(victim, stationBytes, 60, HostileFrames.FillerType);
+        byte[] valid = FrameBuilder.Raw(victim, stationBytes, 60, FrameBuilder.EtherTypeExperimental);
         corpus.Add(new(valid, "first well-formed frame (learns the station)"));
 
-        foreach (HostileFrame frame in HostileFrames.Malformed(victim, station, seed: 5, randomCount: 400))
+        foreach (HostileFrame frame in FrameBuilder.Malformed(victim, station, seed: 5, randomCount: 400))
         {
             corpus.Add(frame);
             corpus.Add(new(valid, "well formed, between hostile frames"));
@@ -185,7 +185,7 @@ public sealed class MalformedCorpusTests
         // Hairpins: to the injector's own (learned) station, filtered as same-port.
         for (int i = 0; i < 5; i++)
         {
-            corpus.Add(new(HostileFrames.Make(station, [0x02, 0xfb, 0xee, 0, 0, 2], 60 + i, HostileFrames.FillerType), "hairpin"));
+            corpus.Add(new(FrameBuilder.Raw(station, [0x02, 0xfb, 0xee, 0, 0, 2], 60 + i, FrameBuilder.EtherTypeExperimental), "hairpin"));
         }
 
         // Every length from the shortest the kernel passes to past the small/large buffer edge, then steps to the
@@ -204,12 +204,12 @@ public sealed class MalformedCorpusTests
         lengths.AddRange([4095, 4096, 4097, 9000, 9018, 16_384, 32_768, 65_520, 65_534, 65_535]);
         foreach (int length in lengths)
         {
-            corpus.Add(new(HostileFrames.Make(victim, stationBytes, length, HostileFrames.FillerType), $"sweep ({length} bytes)"));
+            corpus.Add(new(FrameBuilder.Raw(victim, stationBytes, length, FrameBuilder.EtherTypeExperimental), $"sweep ({length} bytes)"));
         }
 
         for (int length = 65_530; length <= 65_539; length++)
         {
-            corpus.Add(new(HostileFrames.Make(victim, stationBytes, length, FrameParser.TpidDot1Q, 0, HostileFrames.FillerType), $"tagged sweep ({length} bytes)"));
+            corpus.Add(new(FrameBuilder.Raw(victim, stationBytes, length, FrameParser.TpidDot1Q, 0, FrameBuilder.EtherTypeExperimental), $"tagged sweep ({length} bytes)"));
         }
 
         corpus.Add(new(valid, "last well-formed frame"));

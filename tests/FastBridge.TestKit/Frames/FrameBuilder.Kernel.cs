@@ -36,7 +36,7 @@ public static partial class FrameBuilder
         byte[] frame = new byte[length];
         Broadcast.CopyTo(frame, 0);
         sourceMac.CopyTo(frame, 6);
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(12), 0x88b5);
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(12), EtherTypeExperimental);
         for (int i = 14; i < length; i++)
         {
             frame[i] = (byte)i;

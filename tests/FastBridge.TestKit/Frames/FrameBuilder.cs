@@ -22,15 +22,19 @@ public readonly record struct VlanTag(ushort Tpid, byte Pcp, ushort Vid, bool De
 /// <summary>
 /// Builds Ethernet frames for tests: destination, source, any number of VLAN tags, EtherType and a payload whose
 /// bytes follow a seeded pattern (byte i of the payload is <c>seed + i</c>), so a receiver can check the content.
-/// Shared by the parser, engine and end-to-end tests; stations are named by <see cref="Stations"/>. The other parts:
-/// <c>FrameBuilder.Kernel.cs</c> (ARP, filler), <see cref="SuperFrames"/> (TCP/UDP over IPv4/IPv6 with offload
-/// metadata) and <see cref="HostileFrames"/> (malformed frames and their expected fate).
+/// Shared by the parser, engine, end-to-end and embedding tests (it uses only the library's public API); stations are
+/// named by <see cref="Stations"/>. The other parts: <c>FrameBuilder.Kernel.cs</c> (ARP, filler),
+/// <c>FrameBuilder.Transport.cs</c> (TCP/UDP over IPv4/IPv6 with offload metadata, super-frames) and
+/// <c>FrameBuilder.Hostile.cs</c> (malformed frames and their expected fate).
 /// </summary>
 public static partial class FrameBuilder
 {
     public const ushort EtherTypeIpv4 = 0x0800;
     public const ushort EtherTypeArp = 0x0806;
     public const ushort EtherTypeIpv6 = 0x86DD;
+
+    /// <summary>IEEE local experimental EtherType 1: filler that no protocol above Ethernet claims.</summary>
+    public const ushort EtherTypeExperimental = 0x88b5;
 
     /// <summary>Payload bytes of a minimum-size (60-byte, no FCS) untagged frame.</summary>
     public const int MinPayload = 46;

@@ -44,7 +44,7 @@ public sealed class EveryLengthTests
         source.WriteTo(sourceBytes);
         byte[] sinkBytes = new byte[6];
         sink.WriteTo(sinkBytes);
-        Assert.True(p1.TryInject(HostileFrames.Make(source, sinkBytes, 60, HostileFrames.FillerType)));
+        Assert.True(p1.TryInject(FrameBuilder.Raw(source, sinkBytes, 60, FrameBuilder.EtherTypeExperimental)));
         Assert.True(EndToEnd.WaitFor(() => bridge.MacTable.Lookup(sink.Value, 0) == p1.Id, s_timeout), "p1's station was not learned");
 
         var expected = new long[DropReasons.Count];
@@ -55,9 +55,9 @@ public sealed class EveryLengthTests
 
         void Send(ReadOnlySpan<byte> frame)
         {
-            DropReason reason = HostileFrames.Predict(frame, learned);
+            DropReason reason = FrameBuilder.PredictDrop(frame, learned);
             expected[(int)reason]++;
-            if (reason == DropReason.None && frame.Length >= 6 && HostileFrames.Destination(frame) == sink.Value)
+            if (reason == DropReason.None && frame.Length >= 6 && FrameBuilder.Destination(frame) == sink.Value)
             {
                 toSink++;
             }
@@ -73,15 +73,15 @@ public sealed class EveryLengthTests
         }
 
         // Untagged, every length up to the largest buffer: one template, injected cut to each length.
-        byte[] untagged = HostileFrames.Make(sink, sourceBytes, PacketPool.LargeBufferSize, HostileFrames.FillerType);
+        byte[] untagged = FrameBuilder.Raw(sink, sourceBytes, PacketPool.LargeBufferSize, FrameBuilder.EtherTypeExperimental);
         for (int length = 0; length <= untagged.Length; length++)
         {
             Send(untagged.AsSpan(0, length));
         }
 
         // Tagged, double-tagged and random, every length up to past the small/large buffer edge.
-        byte[] tagged = HostileFrames.Make(sink, sourceBytes, 2100, FrameParser.TpidDot1Q, 0x0064, HostileFrames.FillerType);
-        byte[] doubled = HostileFrames.Make(sink, sourceBytes, 2100, FrameParser.TpidDot1ad, 0x00c8, FrameParser.TpidDot1Q, 0x0064, HostileFrames.FillerType);
+        byte[] tagged = FrameBuilder.Raw(sink, sourceBytes, 2100, FrameParser.TpidDot1Q, 0x0064, FrameBuilder.EtherTypeExperimental);
+        byte[] doubled = FrameBuilder.Raw(sink, sourceBytes, 2100, FrameParser.TpidDot1ad, 0x00c8, FrameParser.TpidDot1Q, 0x0064, FrameBuilder.EtherTypeExperimental);
         var random = new Random(2049);
         byte[] noise = new byte[2100];
         for (int length = 0; length <= 2100; length++)

@@ -17,7 +17,7 @@ public sealed class ChecksumTests
             for (int length = 0; length <= 600; length++)
             {
                 ReadOnlySpan<byte> span = data.AsSpan(start, length);
-                Assert.Equal(SuperFrames.ReferenceChecksum(span), Checksum.Compute(span));
+                Assert.Equal(FrameBuilder.ReferenceChecksum(span), Checksum.Compute(span));
             }
         }
     }
@@ -30,7 +30,7 @@ public sealed class ChecksumTests
     {
         var data = new byte[length];
         new Random(length).NextBytes(data);
-        Assert.Equal(SuperFrames.ReferenceChecksum(data), Checksum.Compute(data));
+        Assert.Equal(FrameBuilder.ReferenceChecksum(data), Checksum.Compute(data));
     }
 
     [Fact]
@@ -38,8 +38,8 @@ public sealed class ChecksumTests
     {
         var data = new byte[65535];
         data.AsSpan().Fill(0xFF);
-        Assert.Equal(SuperFrames.ReferenceChecksum(data), Checksum.Compute(data));
-        Assert.Equal(SuperFrames.ReferenceChecksum(data.AsSpan(1)), Checksum.Compute(data.AsSpan(1)));
+        Assert.Equal(FrameBuilder.ReferenceChecksum(data), Checksum.Compute(data));
+        Assert.Equal(FrameBuilder.ReferenceChecksum(data.AsSpan(1)), Checksum.Compute(data.AsSpan(1)));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class GsoSegmenterTests : IDisposable
     [InlineData(false, 0, 0, 8000, 60000)]
     public void A_tcp_super_frame_becomes_segments_a_receiver_would_accept(bool v6, int tcpOptions, ushort vlan, int mss, int payload)
     {
-        SuperFrames.Built s = SuperFrames.Make(v6, udp: false, payload, mss, tcpOptions, vlan);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6, udp: false, payload, mss, tcpOptions, vlan);
         List<byte[]> segments = Segment(s);
 
         int expected = (payload + mss - 1) / mss;
@@ -38,7 +38,7 @@ public sealed class GsoSegmenterTests : IDisposable
             byte[] seg = segments[k];
             int size = Math.Min(mss, payload - (k * mss));
             Assert.Equal(s.HeaderLength + size, seg.Length);
-            Assert.True(SuperFrames.ChecksumsVerify(seg, s.L3, s.L4, v6, udp: false), $"segment {k} checksums");
+            Assert.True(FrameBuilder.ChecksumsVerify(seg, s.L3, s.L4, v6, udp: false), $"segment {k} checksums");
             Assert.Equal(s.Frame.AsSpan(0, s.L3).ToArray(), seg.AsSpan(0, s.L3).ToArray()); // MACs and tag untouched
             Assert.Equal(unchecked(sequence + (uint)(k * mss)), BinaryPrimitives.ReadUInt32BigEndian(seg.AsSpan(s.L4 + 4)));
             if (!v6)
@@ -49,10 +49,10 @@ public sealed class GsoSegmenterTests : IDisposable
             byte flags = seg[s.L4 + 13];
             bool first = k == 0;
             bool last = k == segments.Count - 1;
-            Assert.Equal(first, (flags & SuperFrames.Cwr) != 0);
-            Assert.Equal(last, (flags & SuperFrames.Fin) != 0);
-            Assert.Equal(last, (flags & SuperFrames.Psh) != 0);
-            Assert.True((flags & SuperFrames.Ack) != 0);
+            Assert.Equal(first, (flags & FrameBuilder.TcpCwr) != 0);
+            Assert.Equal(last, (flags & FrameBuilder.TcpFin) != 0);
+            Assert.Equal(last, (flags & FrameBuilder.TcpPsh) != 0);
+            Assert.True((flags & FrameBuilder.TcpAck) != 0);
             joined.AddRange(seg.AsSpan(s.HeaderLength).ToArray());
         }
 
@@ -65,14 +65,14 @@ public sealed class GsoSegmenterTests : IDisposable
     [InlineData(true, 1200, 30001)]
     public void A_udp_super_frame_becomes_datagrams_of_the_segment_size(bool v6, int size, int payload)
     {
-        SuperFrames.Built s = SuperFrames.Make(v6, udp: true, payload, size);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6, udp: true, payload, size);
         List<byte[]> segments = Segment(s);
 
         Assert.Equal((payload + size - 1) / size, segments.Count);
         var joined = new List<byte>();
         foreach (byte[] seg in segments)
         {
-            Assert.True(SuperFrames.ChecksumsVerify(seg, s.L3, s.L4, v6, udp: true));
+            Assert.True(FrameBuilder.ChecksumsVerify(seg, s.L3, s.L4, v6, udp: true));
             Assert.Equal(seg.Length - s.L4, BinaryPrimitives.ReadUInt16BigEndian(seg.AsSpan(s.L4 + 4)));
             joined.AddRange(seg.AsSpan(s.HeaderLength).ToArray());
         }
@@ -87,10 +87,10 @@ public sealed class GsoSegmenterTests : IDisposable
     [InlineData(true, true, 0)]
     public void A_pending_checksum_is_completed_in_place(bool v6, bool udp, int payload)
     {
-        SuperFrames.Built s = SuperFrames.Make(v6, udp, payload, gsoSize: 0);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6, udp, payload, gsoSize: 0);
         byte[] frame = s.Frame.ToArray();
         GsoSegmenter.CompleteChecksum(frame, s.Info);
-        Assert.True(SuperFrames.ChecksumsVerify(frame, s.L3, s.L4, v6, udp));
+        Assert.True(FrameBuilder.ChecksumsVerify(frame, s.L3, s.L4, v6, udp));
         Assert.Equal(s.Frame.AsSpan(0, s.L4 + (udp ? 6 : 16)).ToArray(), frame.AsSpan(0, s.L4 + (udp ? 6 : 16)).ToArray());
     }
 
@@ -98,7 +98,7 @@ public sealed class GsoSegmenterTests : IDisposable
     public void Segmentation_stops_when_the_pool_is_dry_and_resumes_where_it_stopped()
     {
         using var pool = new PacketPool(4, 0);
-        SuperFrames.Built s = SuperFrames.Make(v6: false, udp: false, 10 * 1000, 1000);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6: false, udp: false, 10 * 1000, 1000);
         Assert.True(GsoLayout.TryCreate(s.Info, s.Frame, out GsoLayout layout));
         var output = new Packet[16];
         int next = 0;
@@ -128,7 +128,7 @@ public sealed class GsoSegmenterTests : IDisposable
     [InlineData("truncated-tcp-header")]
     public void Metadata_that_does_not_fit_the_frame_is_refused(string what)
     {
-        SuperFrames.Built s = SuperFrames.Make(v6: false, udp: false, 3000, 1000);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6: false, udp: false, 3000, 1000);
         OffloadInfo info = s.Info;
         byte[] frame = s.Frame;
         switch (what)
@@ -146,7 +146,7 @@ public sealed class GsoSegmenterTests : IDisposable
         Assert.False(info.IsValidFor(frame));
     }
 
-    private List<byte[]> Segment(SuperFrames.Built s)
+    private List<byte[]> Segment(FrameBuilder.TransportFrame s)
     {
         Assert.True(GsoLayout.IsValid(s.Info, s.Frame));
         Assert.True(GsoLayout.TryCreate(s.Info, s.Frame, out GsoLayout layout));

@@ -28,7 +28,7 @@ public sealed class OffloadFinisherTests
         bridge.AddPort(sink);
         bridge.Start();
 
-        SuperFrames.Built s = SuperFrames.Make(v6, udp: false, 60000, 1448, tcpOptions: 12);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6, udp: false, 60000, 1448, tcpOptions: 12);
         source.Send(s.Frame, s.Info);
 
         int count = (60000 + 1447) / 1448;
@@ -40,7 +40,7 @@ public sealed class OffloadFinisherTests
         {
             Assert.True(memory.TryTake(buffer, out int length));
             byte[] seg = buffer[..length];
-            Assert.True(SuperFrames.ChecksumsVerify(seg, s.L3, s.L4, v6, udp: false), $"segment {k}");
+            Assert.True(FrameBuilder.ChecksumsVerify(seg, s.L3, s.L4, v6, udp: false), $"segment {k}");
             joined.AddRange(seg[s.HeaderLength..]);
             wire += length;
         }
@@ -78,13 +78,13 @@ public sealed class OffloadFinisherTests
         }
 
         bridge.Start();
-        SuperFrames.Built s = SuperFrames.Make(v6: false, udp, 700, gsoSize: 0);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6: false, udp, 700, gsoSize: 0);
         source.Send(s.Frame, s.Info);
 
         Assert.True(EndToEnd.WaitFor(() => memory.Pending == 1 && sink.Received.Count == ports - 2, TimeSpan.FromSeconds(10)));
         var buffer = new byte[4096];
         Assert.True(memory.TryTake(buffer, out int length));
-        Assert.True(SuperFrames.ChecksumsVerify(buffer.AsSpan(0, length), s.L3, s.L4, v6: false, udp));
+        Assert.True(FrameBuilder.ChecksumsVerify(buffer.AsSpan(0, length), s.L3, s.L4, v6: false, udp));
         if (ports == 3)
         {
             Assert.Equal(s.Frame, sink.Received.Single().Frame); // untouched: its checksum is still the device's job
@@ -152,8 +152,8 @@ public sealed class OffloadFinisherAllocationTests
         using var pool = new PacketPool(1024, 8);
         var finisher = new OffloadFinisher(pool);
         var port = new NullPort();
-        SuperFrames.Built super = SuperFrames.Make(v6: false, udp: false, 60000, 1448);
-        SuperFrames.Built pending = SuperFrames.Make(v6: true, udp: true, 500, 0);
+        FrameBuilder.TransportFrame super = FrameBuilder.Transport(v6: false, udp: false, 60000, 1448);
+        FrameBuilder.TransportFrame pending = FrameBuilder.Transport(v6: true, udp: true, 500, 0);
         var frames = new Packet[2];
         var outcome = new DropReason[2];
 

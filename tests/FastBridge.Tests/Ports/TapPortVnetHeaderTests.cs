@@ -49,7 +49,7 @@ public sealed unsafe class TapPortVnetHeaderTests : IDisposable
     [InlineData(false, 1000)]
     public void A_super_frame_arrives_whole_with_its_metadata(bool v6, int payload)
     {
-        SuperFrames.Built s = SuperFrames.Make(v6, udp: false, payload, 1448);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6, udp: false, payload, 1448);
         Inject(Header(s.Info), s.Frame);
 
         var burst = new Packet[4];
@@ -63,7 +63,7 @@ public sealed unsafe class TapPortVnetHeaderTests : IDisposable
     [Fact]
     public void An_all_zero_header_is_an_ordinary_frame()
     {
-        SuperFrames.Built s = SuperFrames.Make(v6: false, udp: true, 100, 0);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6: false, udp: true, 100, 0);
         Inject(new byte[HeaderSize], s.Frame);
 
         var burst = new Packet[4];
@@ -76,11 +76,11 @@ public sealed unsafe class TapPortVnetHeaderTests : IDisposable
     [Fact]
     public void A_header_that_does_not_fit_its_frame_drops_it_and_counts_it()
     {
-        SuperFrames.Built s = SuperFrames.Make(v6: false, udp: false, 3000, 1448);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6: false, udp: false, 3000, 1448);
         OffloadInfo bad = s.Info;
         bad.GsoType = GsoType.TcpV6; // an IPv4 frame
         Inject(Header(bad), s.Frame);
-        SuperFrames.Built good = SuperFrames.Make(v6: false, udp: false, 100, 0);
+        FrameBuilder.TransportFrame good = FrameBuilder.Transport(v6: false, udp: false, 100, 0);
         Inject(Header(good.Info), good.Frame);
 
         var burst = new Packet[4];
@@ -106,8 +106,8 @@ public sealed unsafe class TapPortVnetHeaderTests : IDisposable
     public void With_every_large_buffer_in_use_the_port_leaves_frames_in_the_queue()
     {
         using var pool = new PacketPool(64, 1);
-        SuperFrames.Built s = SuperFrames.Make(v6: false, udp: false, 30000, 1448);
-        SuperFrames.Built small = SuperFrames.Make(v6: false, udp: true, 100, 0);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6: false, udp: false, 30000, 1448);
+        FrameBuilder.TransportFrame small = FrameBuilder.Transport(v6: false, udp: true, 100, 0);
         Inject(Header(s.Info), s.Frame);
         Inject(new byte[HeaderSize], small.Frame);
         var burst = new Packet[4];
@@ -127,7 +127,7 @@ public sealed unsafe class TapPortVnetHeaderTests : IDisposable
     {
         using var pool = new PacketPool(64, 1);
         Assert.True(pool.TryRent(PacketPool.LargeBufferSize, out Packet taken)); // someone else holds the only one
-        SuperFrames.Built small = SuperFrames.Make(v6: false, udp: true, 100, 0);
+        FrameBuilder.TransportFrame small = FrameBuilder.Transport(v6: false, udp: true, 100, 0);
         Inject(new byte[HeaderSize], small.Frame);
         var burst = new Packet[4];
 
@@ -146,8 +146,8 @@ public sealed unsafe class TapPortVnetHeaderTests : IDisposable
     [Fact]
     public void Transmit_writes_the_metadata_in_front_of_the_frame()
     {
-        SuperFrames.Built s = SuperFrames.Make(v6: true, udp: false, 20000, 1428);
-        SuperFrames.Built plain = SuperFrames.Make(v6: false, udp: true, 100, 0);
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6: true, udp: false, 20000, 1428);
+        FrameBuilder.TransportFrame plain = FrameBuilder.Transport(v6: false, udp: true, 100, 0);
         Assert.True(_pool.TryRentCopy(s.Frame, out Packet super));
         super.Offload = s.Info;
         Assert.True(_pool.TryRentCopy(plain.Frame, out Packet ordinary));

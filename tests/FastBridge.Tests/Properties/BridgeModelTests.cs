@@ -1,9 +1,8 @@
 using CsCheck;
-using FastBridge.Buffers;
-using FastBridge.Dataplane;
 using FastBridge.Diagnostics;
 using FastBridge.Frames;
 using FastBridge.Ports;
+using static FastBridge.Tests.Properties.ModelRig;
 
 namespace FastBridge.Tests.Properties;
 
@@ -15,7 +14,6 @@ namespace FastBridge.Tests.Properties;
 /// </summary>
 public sealed class BridgeModelTests
 {
-    private const int PortCount = 4;
     private const int Stations = 6;
 
     private abstract record Op;
@@ -33,8 +31,8 @@ public sealed class BridgeModelTests
     private static readonly Gen<ushort> s_vlan = Gen.OneOfConst<ushort>(0, 0, 0, 10, 4094);
 
     private static readonly Gen<Op> s_op = Gen.Frequency<Op>(
-        (30, Gen.Select(Gen.Int[0, PortCount - 1], Gen.Int[0, Stations - 1], Gen.Int[-2, Stations - 1], s_vlan, Gen.Int[0, 9])
-            .Select(t => (Op)new FrameOp(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5 < 8 ? 0 : t.Item5 - 7))),
+        (30, Gen.Select(FrameEnds(Stations), s_vlan, Gen.Int[0, 9])
+            .Select(t => (Op)new FrameOp(t.Item1.Ingress, t.Item1.Src, t.Item1.Dst, t.Item2, t.Item3 < 8 ? 0 : t.Item3 - 7))),
         (2, Gen.Select(Gen.Int[0, Stations - 1], Gen.Int[0, PortCount - 1], s_vlan, (s, p, v) => (Op)new StaticOp(s, p, v))),
         (2, Gen.Select(Gen.Int[0, Stations - 1], s_vlan, (s, v) => (Op)new RemoveMacOp(s, v))),
         (1, Gen.Const<Op>(new FlushOp())),
@@ -43,21 +41,15 @@ public sealed class BridgeModelTests
     [Fact]
     public void Decisions_match_the_reference_bridge_and_the_accounting_balances()
     {
-        s_op.Array[1, 80].Sample(Run, iter: 300);
+        Sample(s_op, Run);
     }
 
     private static void Run(Op[] ops)
     {
-        using var bridge = new Bridge(new BridgeOptions { Workers = 1, StormLimit = 0, PoolFrames = 1024 });
-        var ports = new MemoryPort[PortCount];
-        for (int p = 0; p < PortCount; p++)
-        {
-            ports[p] = new MemoryPort($"p{p}");
-            bridge.AddPort(ports[p]);
-        }
-
+        using var rig = new ModelRig();
+        Bridge bridge = rig.Bridge;
+        MemoryPort[] ports = rig.Ports;
         var model = new ReferenceBridge(PortCount);
-        Worker worker = bridge.Workers[0];
         var expectedIngress = new long[PortCount];
         var expectedDrops = new long[PortCount, DropReasons.Count];
         var expectedOffered = new long[PortCount];
@@ -70,22 +62,8 @@ public sealed class BridgeModelTests
                     break;
                 case FrameOp f:
                     byte[] frame = Build(f);
-                    Assert.True(bridge.Pool.TryRentCopy(frame, out Packet packet));
-                    worker.SwitchBurst(bridge.SlotOf(ports[f.Ingress])!, [packet]);
-                    var outputs = new HashSet<int>();
-                    for (int p = 0; p < PortCount; p++)
-                    {
-                        if (bridge.SlotOf(ports[p]) is { } slot)
-                        {
-                            worker.TransmitQueued(slot);
-                            while (ports[p].TryTake(out Packet sent))
-                            {
-                                Assert.Equal(frame, sent.Span.ToArray());
-                                sent.Release();
-                                outputs.Add(p);
-                            }
-                        }
-                    }
+                    Dictionary<int, byte[]> outputs = rig.Switch(f.Ingress, frame);
+                    Assert.All(outputs.Values, sent => Assert.Equal(frame, sent));
 
                     expectedIngress[f.Ingress]++;
                     HashSet<int> expected;
@@ -108,7 +86,7 @@ public sealed class BridgeModelTests
                         }
                     }
 
-                    Assert.Equal(expected.Order(), outputs.Order());
+                    Assert.Equal(expected.Order(), outputs.Keys.Order());
                     break;
                 case StaticOp s when model.Ports.Contains(s.Port):
                     Assert.True(bridge.MacTable.AddStatic(Station(s.Station), s.Vlan, ports[s.Port].Id));
@@ -123,58 +101,30 @@ public sealed class BridgeModelTests
                     model.FlushDynamic();
                     break;
                 case RemovePortOp rp when model.Ports.Contains(rp.Port) && model.Ports.Count > 1:
-                    AssertAccounting(bridge, ports[rp.Port].Name, rp.Port, expectedIngress, expectedDrops, expectedOffered);
+                    AssertAccounting(rig, rp.Port, expectedIngress, expectedDrops, expectedOffered);
                     Assert.True(bridge.RemovePort(ports[rp.Port].Name));
                     model.RemovePort(rp.Port);
                     break;
             }
 
-            for (int s = 0; s < Stations; s++)
-            {
-                foreach (ushort vlan in new ushort[] { 0, 10, 4094 })
-                {
-                    int? want = model.PortOf(Station(s).Value, vlan);
-                    int got = bridge.MacTable.Lookup(Station(s).Value, vlan);
-                    Assert.Equal(want is { } port ? ports[port].Id : -1, got);
-                }
-            }
+            rig.AssertTableMatches(model, Stations, [0, 10, 4094]);
         }
 
         for (int p = 0; p < PortCount; p++)
         {
             if (model.Ports.Contains(p))
             {
-                AssertAccounting(bridge, ports[p].Name, p, expectedIngress, expectedDrops, expectedOffered);
+                AssertAccounting(rig, p, expectedIngress, expectedDrops, expectedOffered);
             }
         }
     }
 
-    private static void AssertAccounting(Bridge bridge, string name, int p, long[] ingress, long[,] drops, long[] offered)
+    private static void AssertAccounting(ModelRig rig, int p, long[] ingress, long[,] drops, long[] offered)
     {
-        PortCounters c = bridge.ReadCounters()[name]!;
+        PortCounters c = rig.AssertAccounting(p, drops, offered);
         Assert.Equal(ingress[p], c.RxFrames);
-        Assert.Equal(c.RxFrames, c.Forwarded + c.IngressDrops);
-        for (int r = 1; r < DropReasons.Count; r++)
-        {
-            if (DropReasons.IsIngress((DropReason)r))
-            {
-                Assert.True(drops[p, r] == c.Dropped((DropReason)r), $"{name} {(DropReason)r}: expected {drops[p, r]}, counted {c.Dropped((DropReason)r)}");
-            }
-        }
-
-        Assert.Equal(offered[p], c.TxOffered);
-        Assert.Equal(c.TxOffered, c.TxFrames + c.EgressDrops);
         Assert.Equal(0, c.EgressDrops);
     }
-
-    private static MacAddress Station(int n) => Infrastructure.Stations.Address(n + 1);
-
-    private static MacAddress Destination(int dst) => dst switch
-    {
-        -1 => MacAddress.Broadcast,
-        -2 => MacAddress.Parse("01:00:5e:00:00:01"),
-        _ => Station(dst),
-    };
 
     private static byte[] Build(FrameOp f)
     {

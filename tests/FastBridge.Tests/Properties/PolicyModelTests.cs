@@ -1,10 +1,9 @@
 using CsCheck;
-using FastBridge.Buffers;
-using FastBridge.Dataplane;
 using FastBridge.Diagnostics;
 using FastBridge.Frames;
 using FastBridge.Ports;
 using FastBridge.Switching;
+using static FastBridge.Tests.Properties.ModelRig;
 
 namespace FastBridge.Tests.Properties;
 
@@ -16,7 +15,6 @@ namespace FastBridge.Tests.Properties;
 /// </summary>
 public sealed class PolicyModelTests
 {
-    private const int PortCount = 4;
     private const int Stations = 5;
 
     private abstract record Op;
@@ -36,29 +34,23 @@ public sealed class PolicyModelTests
     ];
 
     private static readonly Gen<Op> s_op = Gen.Frequency<Op>(
-        (20, Gen.Select(Gen.Int[0, PortCount - 1], Gen.Int[0, Stations - 1], Gen.Int[-2, Stations - 1], Gen.OneOfConst(-1, -1, 0, 10, 20, 30), Gen.Int[0, 7])
-            .Select(t => (Op)new FrameOp(t.Item1, t.Item2, t.Item3, t.Item4, (byte)t.Item5))),
+        (20, Gen.Select(FrameEnds(Stations), Gen.OneOfConst(-1, -1, 0, 10, 20, 30), Gen.Int[0, 7])
+            .Select(t => (Op)new FrameOp(t.Item1.Ingress, t.Item1.Src, t.Item1.Dst, t.Item2, (byte)t.Item3))),
         (3, Gen.Select(Gen.Int[0, PortCount - 1], Gen.Int[0, s_vlans.Length - 1], Gen.Int[0, 63], Gen.Int[0, 2])
             .Select(t => (Op)new PolicyOp(t.Item1, t.Item2, t.Item4 == 0 ? t.Item3 : 0))));
 
     [Fact]
     public void Vlan_modes_and_port_flags_match_the_reference_bridge_and_the_accounting_balances()
     {
-        s_op.Array[1, 80].Sample(Run, iter: 300);
+        Sample(s_op, Run);
     }
 
     private static void Run(Op[] ops)
     {
-        using var bridge = new Bridge(new BridgeOptions { Workers = 1, StormLimit = 0, PoolFrames = 1024 });
-        var ports = new MemoryPort[PortCount];
-        for (int p = 0; p < PortCount; p++)
-        {
-            ports[p] = new MemoryPort($"p{p}");
-            bridge.AddPort(ports[p]);
-        }
-
+        using var rig = new ModelRig();
+        Bridge bridge = rig.Bridge;
+        MemoryPort[] ports = rig.Ports;
         var model = new ReferenceBridge(PortCount);
-        Worker worker = bridge.Workers[0];
         var drops = new long[PortCount, DropReasons.Count];
         var offered = new long[PortCount];
         var withheld = new long[PortCount];
@@ -81,19 +73,7 @@ public sealed class PolicyModelTests
                     break;
                 case FrameOp f:
                     byte[] frame = Build(f);
-                    Assert.True(bridge.Pool.TryRentCopy(frame, out Packet packet));
-                    worker.SwitchBurst(bridge.SlotOf(ports[f.Ingress])!, [packet]);
-                    var got = new Dictionary<int, byte[]>();
-                    for (int p = 0; p < PortCount; p++)
-                    {
-                        worker.TransmitQueued(bridge.SlotOf(ports[p])!);
-                        while (ports[p].TryTake(out Packet sent))
-                        {
-                            Assert.False(got.ContainsKey(p), $"p{p} got two copies");
-                            got[p] = sent.Span.ToArray();
-                            sent.Release();
-                        }
-                    }
+                    Dictionary<int, byte[]> got = rig.Switch(f.Ingress, frame);
 
                     var skipped = new List<int>();
                     Dictionary<int, int> expected = model.Forward(f.Ingress, Station(f.Src).Value, Destination(f.Dst).Value, f.Tag >= 0, Math.Max(f.Tag, 0), skipped, out DropReason drop);
@@ -118,30 +98,12 @@ public sealed class PolicyModelTests
                     break;
             }
 
-            for (int s = 0; s < Stations; s++)
-            {
-                foreach (ushort vlan in new ushort[] { 0, 10, 20 })
-                {
-                    int? want = model.PortOf(Station(s).Value, vlan);
-                    Assert.Equal(want is { } port ? ports[port].Id : -1, bridge.MacTable.Lookup(Station(s).Value, vlan));
-                }
-            }
+            rig.AssertTableMatches(model, Stations, [0, 10, 20]);
         }
 
         for (int p = 0; p < PortCount; p++)
         {
-            PortCounters c = bridge.ReadCounters()[ports[p].Name]!;
-            Assert.Equal(c.RxFrames, c.Forwarded + c.IngressDrops);
-            for (int r = 1; r < DropReasons.Count; r++)
-            {
-                if (DropReasons.IsIngress((DropReason)r))
-                {
-                    Assert.True(drops[p, r] == c.Dropped((DropReason)r), $"p{p} {(DropReason)r}: expected {drops[p, r]}, counted {c.Dropped((DropReason)r)}");
-                }
-            }
-
-            Assert.Equal(offered[p], c.TxOffered);
-            Assert.Equal(c.TxOffered, c.TxFrames + c.EgressDrops);
+            PortCounters c = rig.AssertAccounting(p, drops, offered);
             Assert.Equal(withheld[p], c[Counter.FloodWithheld]);
         }
     }
@@ -160,15 +122,6 @@ public sealed class PolicyModelTests
         FloodBroadcast = r.FloodBroadcast,
         Isolated = r.Isolated,
         Hairpin = r.Hairpin,
-    };
-
-    private static MacAddress Station(int n) => Infrastructure.Stations.Address(n + 1);
-
-    private static MacAddress Destination(int dst) => dst switch
-    {
-        -1 => MacAddress.Broadcast,
-        -2 => MacAddress.Parse("01:00:5e:00:00:01"),
-        _ => Station(dst),
     };
 
     /// <summary>A 64-byte frame (68 with a tag) whose payload is the same whatever the tag, so retagged copies compare byte for byte.</summary>

@@ -165,31 +165,4 @@ public class FairEvictionTests
         store.Eviction.Rescan();
         Assert.Equal(2, store.Eviction.Heaviest);
     }
-
-    [Fact]
-    public void A_table_with_a_stale_cache_evicts_again_once_the_sweep_rescans()
-    {
-        // The scenario of MacTableFairEvictionTests through the table, with the cache itself checked.
-        var table = new MacTable(capacity: 32, agingSeconds: 0);
-        for (int i = 0; i < 20; i++)
-        {
-            table.Learn(Mac(i), Vlan, 1);
-        }
-
-        for (int i = 0; i < 12; i++)
-        {
-            table.Learn(Mac(100 + i), Vlan, 2);
-        }
-
-        for (int i = 0; i < 10; i++)
-        {
-            Assert.Equal(LearnResult.LearnedEvicting, table.Learn(Mac(200 + i), Vlan, 3));
-        }
-
-        Assert.Equal(LearnResult.TableFull, table.Learn(Mac(210), Vlan, 3));
-        Assert.Equal(1, table.Store.Eviction.Heaviest);
-        table.Sweep();
-        Assert.Equal(2, table.Store.Eviction.Heaviest);
-        Assert.Equal(LearnResult.LearnedEvicting, table.Learn(Mac(210), Vlan, 3));
-    }
 }

@@ -78,6 +78,10 @@ public sealed unsafe partial class NetdevPort : Port
     /// <summary>The interface's name (also the port's).</summary>
     public string DeviceName => Name;
 
+    public override string Kind => "netdev";
+
+    protected internal override void Describe(PortDescription description) => description.Device = DeviceName;
+
     /// <summary>The interface's index when it was attached.</summary>
     public int InterfaceIndex => _ifIndex;
 

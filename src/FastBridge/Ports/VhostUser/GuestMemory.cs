@@ -17,6 +17,11 @@ internal readonly record struct GuestRegion(ulong GuestPhysical, ulong Size, ulo
 /// the whole range [address, address + length) lies inside one region, checked with subtractions that cannot
 /// overflow; anything else is <see cref="IntPtr.Zero"/>. A buffer straddling two regions is refused (QEMU's RAM regions
 /// do not split a guest buffer in practice; DPDK splits such a buffer, a later refinement here).
+/// A file that shrinks under a mapping turns the next touch of the lost pages into SIGBUS, which kills the process:
+/// before its size is checked, each region's file is sealed against shrinking (F_SEAL_SHRINK, on the memfds that
+/// allow sealing; QEMU seals its memfds so itself). Files that cannot be sealed (hugetlbfs files, memfds created
+/// without MFD_ALLOW_SEALING) are mapped and counted in <see cref="UnsealedRegions"/>, or refused when the port
+/// requires sealed memory: the policy and its reasons are in docs/vhost-user.md ("Trust boundary").
 /// Lifetime: immutable once built. <see cref="Dispose"/> unmaps; the port calls it only after the dataplane passed its
 /// grace point (<c>VhostUserPort</c>), so no worker can hold a pointer into it.
 /// Also built over memory the caller owns (<see cref="Unowned"/>), for tests, benchmarks and fuzzing of the ring walk.
@@ -27,28 +32,33 @@ internal sealed class GuestMemory : IDisposable
     private readonly (nint Base, nuint Length)[] _mappings;
     private int _disposed;
 
-    private GuestMemory(GuestRegion[] regions, (nint, nuint)[] mappings)
+    private GuestMemory(GuestRegion[] regions, (nint, nuint)[] mappings, int unsealedRegions = 0)
     {
         _regions = regions;
         _mappings = mappings;
+        UnsealedRegions = unsealedRegions;
     }
 
     public static GuestMemory Empty { get; } = new([], []);
 
     public ReadOnlySpan<GuestRegion> Regions => _regions;
 
+    /// <summary>Regions whose file could not be sealed against shrinking: the frontend process could still shrink them.</summary>
+    public int UnsealedRegions { get; }
+
     /// <summary>Memory the caller maps and keeps alive (tests, fuzzing, benchmarks); Dispose unmaps nothing.</summary>
     public static GuestMemory Unowned(params GuestRegion[] regions) => new((GuestRegion[])regions.Clone(), []);
 
     /// <summary>
     /// Maps the regions of a SET_MEM_TABLE payload with their fds (taken over: closed here whatever happens). Returns null
-    /// with <paramref name="error"/> when the table is malformed or a mapping fails; nothing stays mapped then.
+    /// with <paramref name="error"/> when the table is malformed, a mapping fails, or (<paramref name="requireSealed"/>)
+    /// a region's file cannot be sealed against shrinking; nothing stays mapped then.
     /// </summary>
-    public static GuestMemory? Map(ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds, out string? error)
+    public static GuestMemory? Map(ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds, out string? error, bool requireSealed = false)
     {
         try
         {
-            return MapCore(payload, fds, out error);
+            return MapCore(payload, fds, requireSealed, out error);
         }
         finally
         {
@@ -59,7 +69,7 @@ internal sealed class GuestMemory : IDisposable
         }
     }
 
-    private static GuestMemory? MapCore(ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds, out string? error)
+    private static GuestMemory? MapCore(ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds, bool requireSealed, out string? error)
     {
         const int RegionSize = 32;
         if (payload.Length < 8)
@@ -78,15 +88,26 @@ internal sealed class GuestMemory : IDisposable
         var regions = new GuestRegion[count];
         var mappings = new (nint, nuint)[count];
         int mapped = 0;
+        int unsealed = 0;
         for (int i = 0; i < count; i++)
         {
+            // Sealed first, then measured: once F_SEAL_SHRINK holds, the size fstat reports can only grow.
+            bool sealedAgainstShrink = SealAgainstShrink(fds[i]);
+            if (!sealedAgainstShrink && requireSealed)
+            {
+                Unmap(mappings.AsSpan(0, mapped));
+                error = $"region {i}'s file cannot be sealed against shrinking (not a memfd that allows sealing)";
+                return null;
+            }
+
+            unsealed += sealedAgainstShrink ? 0 : 1;
             ReadOnlySpan<byte> r = payload.Slice(8 + (i * RegionSize), RegionSize);
             ulong gpa = BitConverter.ToUInt64(r);
             ulong size = BitConverter.ToUInt64(r[8..]);
             ulong user = BitConverter.ToUInt64(r[16..]);
             ulong offset = BitConverter.ToUInt64(r[24..]);
             // The file must hold the whole region: a mapping past its end maps fine, and the first touch there
-            // raises SIGBUS, which would kill the switch (a frontend that shrinks the file later can still do that).
+            // raises SIGBUS, which would kill the switch (so would a later shrink: hence the seal above).
             bool sane = size > 0 && size <= long.MaxValue && offset <= long.MaxValue - size
                 && gpa <= ulong.MaxValue - size && user <= ulong.MaxValue - size && (offset & 0xfff) == 0
                 && Libc.FileSize(fds[i]) is >= 0 and var fileSize && (ulong)fileSize >= offset + size;
@@ -106,7 +127,29 @@ internal sealed class GuestMemory : IDisposable
         }
 
         error = null;
-        return new GuestMemory(regions, mappings);
+        return new GuestMemory(regions, mappings, unsealed);
+    }
+
+    /// <summary>
+    /// True when the file behind <paramref name="fd"/> can no longer shrink: it was sealed so already (QEMU's memfds),
+    /// or this adds F_SEAL_SHRINK (a memfd created with MFD_ALLOW_SEALING). False for files without seals (hugetlbfs,
+    /// tmpfs or regular files: EINVAL) and for memfds whose seals are themselves sealed without SHRINK (F_SEAL_SEAL,
+    /// what a memfd created without MFD_ALLOW_SEALING carries).
+    /// </summary>
+    private static bool SealAgainstShrink(int fd)
+    {
+        int seals = Syscall.Fcntl(fd, Libc.F_GET_SEALS, 0, out _);
+        if (seals < 0)
+        {
+            return false;
+        }
+
+        if ((seals & Libc.F_SEAL_SHRINK) != 0)
+        {
+            return true;
+        }
+
+        return (seals & Libc.F_SEAL_SEAL) == 0 && Syscall.Fcntl(fd, Libc.F_ADD_SEALS, Libc.F_SEAL_SHRINK, out _) == 0;
     }
 
     /// <summary>Pointer for guest-physical [address, address + length), or zero when it is not inside one region.</summary>

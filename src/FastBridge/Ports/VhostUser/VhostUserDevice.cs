@@ -31,10 +31,14 @@ internal enum MessageOutcome
 /// </remarks>
 internal sealed class VhostUserDevice : IDisposable
 {
-    public VhostUserDevice()
+    /// <param name="requireSealedMemory">Refuse a memory table whose files cannot be sealed against shrinking.</param>
+    public VhostUserDevice(bool requireSealedMemory = false)
     {
         Rings = [new Virtqueue(), new Virtqueue()];
+        RequireSealedMemory = requireSealedMemory;
     }
+
+    public bool RequireSealedMemory { get; }
 
     public Virtqueue[] Rings { get; }
 
@@ -188,7 +192,7 @@ internal sealed class VhostUserDevice : IDisposable
 
     private MessageOutcome SetMemTable(ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds, ref string? error)
     {
-        GuestMemory? memory = GuestMemory.Map(payload, fds, out error);
+        GuestMemory? memory = GuestMemory.Map(payload, fds, out error, RequireSealedMemory);
         if (memory is null)
         {
             return MessageOutcome.Malformed;

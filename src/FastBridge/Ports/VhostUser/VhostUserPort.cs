@@ -24,7 +24,7 @@ namespace FastBridge.Ports.VhostUser;
 /// </remarks>
 public sealed partial class VhostUserPort : Port
 {
-    private readonly VhostUserDevice _device = new();
+    private readonly VhostUserDevice _device;
     private readonly Epoll _kicks = new(4);
     private readonly BufferSegment[] _segments = new BufferSegment[DescriptorWalker.MaxSegments];
     private readonly BufferSegment[] _headerSegments = new BufferSegment[DescriptorWalker.MaxSegments];
@@ -39,6 +39,7 @@ public sealed partial class VhostUserPort : Port
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
+        _device = new VhostUserDevice(options.RequireSealedMemory);
         SetState(PortState.LinkDown, "no vhost-user frontend connected");
         StartConnection();
     }
@@ -51,7 +52,22 @@ public sealed partial class VhostUserPort : Port
     /// <summary>The virtio features negotiated with the current frontend, as a hexadecimal mask ("-" when none).</summary>
     public string NegotiatedFeatures => _features;
 
+    public override string Kind => "vhost-user";
+
+    protected internal override void Describe(PortDescription description)
+    {
+        description.Device = Options.SocketPath;
+        description.Features = NegotiatedFeatures;
+        description.Connected = FrontendConnected;
+    }
+
     public override bool AcceptsOffloads => _acceptsOffloads;
+
+    /// <summary>
+    /// Regions of the current memory table whose file could not be sealed against shrinking (hugetlbfs files, memfds
+    /// without sealing): the frontend process, not the guest, could still shrink them under the mapping.
+    /// </summary>
+    public int UnsealedMemoryRegions => _device.Memory.UnsealedRegions;
 
     protected internal override int PollFd => _kicks.Fd;
 

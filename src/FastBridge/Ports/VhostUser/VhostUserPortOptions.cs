@@ -12,6 +12,12 @@ public sealed record VhostUserPortOptions
     /// <summary>Server role: the group that may connect (the socket becomes 0660 and owned by it); null: mode 0600.</summary>
     public string? Group { get; init; }
 
+    /// <summary>
+    /// Refuse (close the connection on) a memory table whose files cannot be sealed against shrinking (F_SEAL_SHRINK):
+    /// QEMU's memfd backend passes; DPDK's hugetlbfs files do not. Off by default (docs/vhost-user.md, "Trust boundary").
+    /// </summary>
+    public bool RequireSealedMemory { get; init; }
+
     /// <summary>Longest wait between two connection attempts of the client role.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 }

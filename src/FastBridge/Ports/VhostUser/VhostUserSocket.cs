@@ -12,6 +12,7 @@ internal static class VhostUserSocket
     /// <summary>Binds and listens on <paramref name="path"/>: mode 0600, or 0660 owned by <paramref name="group"/>.</summary>
     public static Socket Listen(string path, string? group)
     {
+        int gid = group is null ? -1 : GroupId(group); // before bind: an unknown group leaves no socket file behind
         RemoveStale(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -20,7 +21,7 @@ internal static class VhostUserSocket
             // Mode before listen: nobody can connect to a socket that does not listen yet.
             File.SetUnixFileMode(path, group is null ? UnixFileMode.UserRead | UnixFileMode.UserWrite
                 : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
-            if (group is not null && Libc.Chown(path, -1, GroupId(group)) != 0)
+            if (group is not null && Libc.Chown(path, -1, gid) != 0)
             {
                 throw new IOException($"chown {path} to group {group}: errno {Marshal.GetLastPInvokeError()}");
             }
@@ -54,9 +55,10 @@ internal static class VhostUserSocket
         }
     }
 
+    /// <summary>The id of <paramref name="group"/>, a name in /etc/group or a number; ArgumentException when neither.</summary>
     public static int GroupId(string group)
     {
-        if (int.TryParse(group, out int id))
+        if (int.TryParse(group, out int id) && id >= 0)
         {
             return id;
         }
@@ -70,7 +72,7 @@ internal static class VhostUserSocket
             }
         }
 
-        throw new ArgumentException($"no group {group}", nameof(group));
+        throw new ArgumentException($"group '{group}' does not exist (neither a group in /etc/group nor a numeric id)");
     }
 
     public static Socket? TryConnect(string path)

@@ -141,6 +141,21 @@ public sealed unsafe partial class VxlanPort : Port
     /// <summary>True when the outer UDP source port follows a hash of the inner flow (raw socket); false: fixed.</summary>
     public bool HashesSourcePort { get; }
 
+    public override string Kind => "vxlan";
+
+    /// <summary>port-list's device column: the tunnel in its one-line form (<see cref="VxlanPortOptions.ToSpec"/>), with the MTU found.</summary>
+    protected internal override void Describe(PortDescription description) => description.Device = new VxlanPortOptions
+    {
+        Vni = Vni,
+        Local = Local,
+        Remotes = Remotes,
+        DestinationPort = DestinationPort,
+        Group = Group,
+        VlanMap = VlanMap,
+        UnderlayMtu = UnderlayMtu,
+        HashSourcePort = HashesSourcePort,
+    }.ToSpec();
+
     protected internal override int PollFd => Volatile.Read(ref _disposed) == 0 ? _rxFd : -1;
 
     /// <summary>

@@ -27,15 +27,17 @@ internal sealed unsafe class TestFrontend : IDisposable
     private readonly ushort[] _availIdx = new ushort[2];
     private readonly ushort[] _usedSeen = new ushort[2];
 
-    public TestFrontend(string socketPath)
-        : this(Connect(socketPath))
+    /// <param name="socketPath">The port's socket.</param>
+    /// <param name="sealable">Guest memory in a memfd that allows sealing (MFD_ALLOW_SEALING); else one that does not, as DPDK's.</param>
+    public TestFrontend(string socketPath, bool sealable = false)
+        : this(Connect(socketPath), sealable)
     {
     }
 
     /// <summary>A frontend on a connection it accepted (the backend is the client, QEMU server=on).</summary>
-    public TestFrontend(Socket connected)
+    public TestFrontend(Socket connected, bool sealable = false)
     {
-        _memfd = Libc.MemfdCreate("fastbridge-test-guest", Libc.MFD_CLOEXEC);
+        _memfd = Libc.MemfdCreate("fastbridge-test-guest", Libc.MFD_CLOEXEC | (sealable ? Libc.MFD_ALLOW_SEALING : 0));
         Assert.True(_memfd >= 0);
         Assert.Equal(0, Libc.Ftruncate(_memfd, MemorySize));
         Base = Libc.Mmap(0, MemorySize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, _memfd, 0);
@@ -47,6 +49,9 @@ internal sealed unsafe class TestFrontend : IDisposable
     }
 
     public nint Base { get; }
+
+    /// <summary>The frontend's own fd of guest memory (the port gets a copy with SET_MEM_TABLE).</summary>
+    public int MemoryFd => _memfd;
 
     public int[] Kick { get; }
 
@@ -247,6 +252,14 @@ internal sealed unsafe class TestFrontend : IDisposable
             ulong one = 1;
             Libc.Write(Kick[ring], &one, 8);
         }
+    }
+
+    /// <summary>Queues a one-descriptor chain of any address and length on the TX ring (hostile tests).</summary>
+    public void SendChain(ulong address, uint length)
+    {
+        int index = _availIdx[VhostProtocol.TxRing] % RingSize;
+        WriteDescriptor(VhostProtocol.TxRing, index, address, length, 0, 0);
+        MakeAvailable(VhostProtocol.TxRing, index);
     }
 
     /// <summary>Queues a frame on the TX ring in one descriptor (header and frame together).</summary>

@@ -4,25 +4,29 @@ using FastBridge.Offloads;
 namespace FastBridge.Tests.Infrastructure;
 
 /// <summary>
-/// Builds TCP and UDP frames over IPv4 or IPv6 (optionally VLAN-tagged) the way a kernel hands them to a TAP with
-/// offloads: the L4 checksum field holds the pseudo-header sum, the rest is left to the device. And checks frames with a
-/// reference Internet checksum written independently of <see cref="Checksum"/> (16-bit words, one at a time).
+/// TCP and UDP frames over IPv4 or IPv6 (optionally VLAN-tagged), super-frames among them, built the way a kernel hands
+/// them to a TAP with offloads: the L4 checksum field holds the pseudo-header sum, the rest is left to the device. And
+/// checks frames with a reference Internet checksum written independently of the engine's (16-bit words, one at a time).
 /// </summary>
-internal static class SuperFrames
+public static partial class FrameBuilder
 {
-    public const byte Fin = 0x01;
-    public const byte Psh = 0x08;
-    public const byte Ack = 0x10;
-    public const byte Cwr = 0x80;
+    public const byte TcpFin = 0x01;
+    public const byte TcpPsh = 0x08;
+    public const byte TcpAck = 0x10;
+    public const byte TcpCwr = 0x80;
 
-    public static readonly byte[] SourceMac = Stations.Bytes(1);
-    public static readonly byte[] DestinationMac = Stations.Bytes(2);
+    private static readonly byte[] s_transportSource = Stations.Bytes(1);
+    private static readonly byte[] s_transportDestination = Stations.Bytes(2);
 
-    public sealed record Built(byte[] Frame, OffloadInfo Info, int L3, int L4, int HeaderLength, byte[] Payload);
+    /// <summary>A frame from <see cref="Transport"/>: its bytes, its offload metadata, where L3 and L4 start, its header length and payload.</summary>
+    public sealed record TransportFrame(byte[] Frame, OffloadInfo Info, int L3, int L4, int HeaderLength, byte[] Payload);
 
-    /// <summary>A frame with <paramref name="payloadLength"/> payload bytes (random, seeded), pending L4 checksum, and GSO metadata when <paramref name="gsoSize"/> &gt; 0.</summary>
-    public static Built Make(bool v6, bool udp, int payloadLength, int gsoSize, int tcpOptions = 0, ushort vlan = 0,
-        byte tcpFlags = Ack | Psh | Fin | Cwr, uint sequence = 0xFFFF_F000, ushort ipId = 0xFFFE, int seed = 1)
+    /// <summary>
+    /// A TCP or UDP frame from station 1 to station 2 with <paramref name="payloadLength"/> payload bytes (random,
+    /// seeded), pending L4 checksum, and GSO metadata (a super-frame) when <paramref name="gsoSize"/> &gt; 0.
+    /// </summary>
+    public static TransportFrame Transport(bool v6, bool udp, int payloadLength, int gsoSize, int tcpOptions = 0, ushort vlan = 0,
+        byte tcpFlags = TcpAck | TcpPsh | TcpFin | TcpCwr, uint sequence = 0xFFFF_F000, ushort ipId = 0xFFFE, int seed = 1)
     {
         int l3 = vlan != 0 ? 18 : 14;
         int ipHeader = v6 ? 40 : 20;
@@ -30,8 +34,8 @@ internal static class SuperFrames
         int l4Header = udp ? 8 : 20 + tcpOptions;
         int header = l4 + l4Header;
         var frame = new byte[header + payloadLength];
-        DestinationMac.CopyTo(frame, 0);
-        SourceMac.CopyTo(frame, 6);
+        s_transportDestination.CopyTo(frame, 0);
+        s_transportSource.CopyTo(frame, 6);
         int type = 12;
         if (vlan != 0)
         {
@@ -102,7 +106,7 @@ internal static class SuperFrames
             ChecksumStart = (ushort)l4,
             ChecksumOffset = (ushort)checksumOffset,
         };
-        return new Built(frame, info, l3, l4, header, payload);
+        return new TransportFrame(frame, info, l3, l4, header, payload);
     }
 
     /// <summary>RFC 1071, one 16-bit word at a time, complemented.</summary>

@@ -5,7 +5,7 @@ using FastBridge.Frames;
 namespace FastBridge.Tests.Infrastructure;
 
 /// <summary>One frame of a hostile corpus: its bytes and what kind of hostility it stands for (for messages).</summary>
-internal readonly record struct HostileFrame(byte[] Bytes, string Kind);
+public readonly record struct HostileFrame(byte[] Bytes, string Kind);
 
 /// <summary>
 /// Malformed and hostile frames, and the ingress outcome each must have, computed by a reference rule written from
@@ -14,10 +14,8 @@ internal readonly record struct HostileFrame(byte[] Bytes, string Kind);
 /// without its tag and type (fewer than 18 bytes), or a second TPID at 16 without its tag and type (fewer than 22),
 /// is a truncated tag. Everything else is well formed (a third stacked TPID is just the EtherType).
 /// </summary>
-internal static class HostileFrames
+public static partial class FrameBuilder
 {
-    public const ushort FillerType = 0x88b5; // IEEE local experimental EtherType 1
-
     private static readonly ushort[] s_tpids = [FrameParser.TpidDot1Q, FrameParser.TpidDot1ad, FrameParser.TpidQinQ];
 
     /// <summary>The ingress drop reason the reference rule expects for <paramref name="frame"/> (None when well formed).</summary>
@@ -59,7 +57,7 @@ internal static class HostileFrames
     /// <see cref="ExpectedDrop"/> for a frame from one port, plus the stations already learned on that port: a frame to
     /// one of them is filtered (same-port). Learns the frame's source into <paramref name="learned"/> when it is well formed.
     /// </summary>
-    public static DropReason Predict(ReadOnlySpan<byte> frame, HashSet<(ulong Mac, int Vlan)> learned)
+    public static DropReason PredictDrop(ReadOnlySpan<byte> frame, HashSet<(ulong Mac, int Vlan)> learned)
     {
         DropReason reason = ExpectedDrop(frame);
         if (reason != DropReason.None)
@@ -91,7 +89,7 @@ internal static class HostileFrames
     /// <paramref name="length"/> bytes: destination, source, then <paramref name="types"/> (TPIDs and TCIs, or an
     /// EtherType) in order, then a byte pattern; everything cut at <paramref name="length"/>.
     /// </summary>
-    public static byte[] Make(MacAddress destination, ReadOnlySpan<byte> source, int length, params ushort[] types)
+    public static byte[] Raw(MacAddress destination, ReadOnlySpan<byte> source, int length, params ushort[] types)
     {
         byte[] frame = new byte[length];
         Span<byte> header = stackalloc byte[12 + (2 * types.Length)];
@@ -128,7 +126,7 @@ internal static class HostileFrames
             // One TPID with 0..3 bytes of its tag and type: 14..17 bytes.
             for (int length = 14; length < 18; length++)
             {
-                corpus.Add(new(Make(destination, good, length, tpid, 0x0005, FillerType), $"truncated tag 0x{tpid:X4} ({length} bytes)"));
+                corpus.Add(new(Raw(destination, good, length, tpid, 0x0005, EtherTypeExperimental), $"truncated tag 0x{tpid:X4} ({length} bytes)"));
             }
 
             // Two TPIDs, the inner one cut: 18..21 bytes.
@@ -136,15 +134,15 @@ internal static class HostileFrames
             {
                 for (int length = 18; length < 22; length++)
                 {
-                    corpus.Add(new(Make(destination, good, length, tpid, 0x0007, inner, 0x0009, FillerType), $"truncated inner tag 0x{tpid:X4}/0x{inner:X4} ({length} bytes)"));
+                    corpus.Add(new(Raw(destination, good, length, tpid, 0x0007, inner, 0x0009, EtherTypeExperimental), $"truncated inner tag 0x{tpid:X4}/0x{inner:X4} ({length} bytes)"));
                 }
             }
 
             // Three and four stacked tags: well formed (the third TPID is reported as the EtherType).
             foreach (int length in (int[])[22, 23, 25, 26, 60, 1518])
             {
-                corpus.Add(new(Make(destination, good, length, tpid, 1, tpid, 2, tpid, 3, FillerType), $"triple tag 0x{tpid:X4} ({length} bytes)"));
-                corpus.Add(new(Make(destination, good, length, tpid, 1, tpid, 2, tpid, 3, tpid, 4, FillerType), $"quadruple tag 0x{tpid:X4} ({length} bytes)"));
+                corpus.Add(new(Raw(destination, good, length, tpid, 1, tpid, 2, tpid, 3, EtherTypeExperimental), $"triple tag 0x{tpid:X4} ({length} bytes)"));
+                corpus.Add(new(Raw(destination, good, length, tpid, 1, tpid, 2, tpid, 3, tpid, 4, EtherTypeExperimental), $"quadruple tag 0x{tpid:X4} ({length} bytes)"));
             }
         }
 
@@ -160,14 +158,14 @@ internal static class HostileFrames
         ];
         foreach (byte[] source in sources)
         {
-            string name = FrameBuilder.Format(source);
+            string name = Format(source);
             foreach (int length in (int[])[14, 15, 60, 1514, 2049])
             {
-                corpus.Add(new(Make(destination, source, length, FillerType), $"source {name} ({length} bytes)"));
-                corpus.Add(new(Make(MacAddress.Broadcast, source, length, 0x0806), $"ARP-like broadcast from {name} ({length} bytes)"));
+                corpus.Add(new(Raw(destination, source, length, EtherTypeExperimental), $"source {name} ({length} bytes)"));
+                corpus.Add(new(Raw(MacAddress.Broadcast, source, length, 0x0806), $"ARP-like broadcast from {name} ({length} bytes)"));
             }
 
-            corpus.Add(new(Make(destination, source, 16, FrameParser.TpidDot1Q, 5), $"source {name} with a truncated tag"));
+            corpus.Add(new(Raw(destination, source, 16, FrameParser.TpidDot1Q, 5), $"source {name} with a truncated tag"));
         }
 
         // Random bytes: lengths mostly within an ordinary MTU, a few jumbo; half have the group bit in the source.

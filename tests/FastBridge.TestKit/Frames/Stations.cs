@@ -4,7 +4,7 @@ namespace FastBridge.Tests.Infrastructure;
 
 /// <summary>
 /// The one way tests name station <c>i</c>'s MAC: distinct, locally administered unicast addresses, for every table,
-/// engine, parser and end-to-end test. (MAC-flooding sources come from <see cref="Flood"/>, whose byte 1 is 1.)
+/// engine, parser and end-to-end test. (MAC-flooding sources come from the engine kit's <c>Flood</c>, whose byte 1 is 1.)
 /// </summary>
 internal static class Stations
 {

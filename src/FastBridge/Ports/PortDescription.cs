@@ -1,0 +1,23 @@
+namespace FastBridge.Ports;
+
+/// <summary>
+/// What a port says about itself in port-list, port-add, status and stats beyond its name, id, kind and state: each
+/// port kind fills in the members that apply to it in <see cref="Port.Describe"/>; the others stay null and are left
+/// out of the JSON and shown as "-" by the CLI.
+/// </summary>
+/// <remarks>
+/// Design: the control layer shows every port kind the same way without knowing the kinds (no type checks).
+/// <see cref="Control.PortInfo"/> extends this class, so a new member here is one edit: it reaches the control
+/// protocol's JSON under its snake_case name and the CLI reads it back.
+/// </remarks>
+public class PortDescription
+{
+    /// <summary>The kernel interface (tap, netdev) or the socket path (vhost-user) the port works through.</summary>
+    public string? Device { get; set; }
+
+    /// <summary>vhost-user ports: the virtio features negotiated with the frontend (hexadecimal, "-" when none).</summary>
+    public string? Features { get; set; }
+
+    /// <summary>vhost-user ports: whether a frontend (VM) is connected.</summary>
+    public bool? Connected { get; set; }
+}
