@@ -77,13 +77,13 @@ internal static class VxlanCli
     internal sealed class PortAddOptions
     {
         private readonly Option<bool> _vxlan = new("--vxlan") { Description = "a VXLAN tunnel port NAME (needs --vni or --vlan-map, and --local)" };
-        private readonly Option<int?> _vni = new("--vni") { Description = "with --vxlan: the VNI of untagged frames (1 to 16777215)" };
+        private readonly Option<int?> _vni = Numbers.OptionalOption("--vni", 1, 16777215, "a VNI from 1 to 16777215", "with --vxlan: the VNI of untagged frames");
         private readonly Option<string?> _local = new("--local") { Description = "with --vxlan: this VTEP's underlay address" };
         private readonly Option<string[]> _remote = new("--remote") { Description = "with --vxlan: a remote VTEP (repeat for more; floods go to each)", Arity = ArgumentArity.ZeroOrMore };
-        private readonly Option<int?> _dstport = new("--dstport") { Description = "with --vxlan: the tunnel's UDP port (default 4789)" };
+        private readonly Option<int?> _dstport = Numbers.OptionalOption("--dstport", 1, 65535, "a UDP port from 1 to 65535", "with --vxlan: the tunnel's UDP port (default 4789)");
         private readonly Option<string?> _group = new("--group") { Description = "with --vxlan: a multicast group floods go to instead of the remotes" };
         private readonly Option<string?> _vlanMap = new("--vlan-map") { Description = "with --vxlan: VID=VNI,... each VLAN carried untagged in its own VNI" };
-        private readonly Option<int?> _mtu = new("--underlay-mtu") { Description = "with --vxlan: the underlay MTU (default: the MTU of the interface holding --local)" };
+        private readonly Option<int?> _mtu = Numbers.OptionalOption("--underlay-mtu", 576, 65535, "an MTU from 576 to 65535", "with --vxlan: the underlay MTU (default: the MTU of the interface holding --local)");
 
         public PortAddOptions(Command add)
         {
