@@ -88,6 +88,8 @@ public sealed class VxlanKernelInteropTests
 
     internal static void AssertAccounted(Bridge bridge)
     {
+        // Counters are read while the last frames of a run may still be between receive and transmit: wait for quiet.
+        EndToEnd.WaitFor(() => bridge.ReadCounters().Ports.All(c => c.RxFrames == c.Forwarded + c.IngressDrops && c.TxOffered == c.TxFrames + c.EgressDrops), s_timeout);
         foreach (PortCounters c in bridge.ReadCounters().Ports)
         {
             Assert.Equal(c.RxFrames, c.Forwarded + c.IngressDrops);
