@@ -44,7 +44,7 @@ public sealed partial class Bridge
 
             var slot = new PortSlot(port, id, owner.Id, Workers.Length, _options.RingSize, _options.StormLimit);
             port.Id = id;
-            port.Attach(Pool, owner.Wake);
+            port.Attach(Pool, owner.Wake, MacTable);
             slot.LoggedStateVersion = port.StateVersion;
             Volatile.Write(ref _slots[id], slot);
             var command = new WorkerCommand(WorkerCommandKind.Add, slot);

@@ -17,7 +17,7 @@
 # Exit: 0 no crash, 1 crashes (or a failing corpus input), 2 usage.
 set -euo pipefail
 
-usage() { echo "usage: $0 parser|control|ring|stream|vhost-message|vhost-walker SECONDS | $0 cmin TARGET" >&2; exit 2; }
+usage() { echo "usage: $0 parser|control|ring|stream|vhost-message|vhost-walker|vxlan SECONDS | $0 cmin TARGET" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 mode=run
 if [[ $1 == cmin ]]; then
@@ -39,6 +39,7 @@ case $target in
   ring) instrument=(FastBridge.Ports.Netdev.RingFrame) ;;
   vhost-message|vhost-walker) instrument=(FastBridge.Ports.VhostUser) ;; # the port kind only (tests/fuzz/VhostTargets.cs)
   stream) instrument=(FastBridge.Ports.QemuSocket.StreamFraming) ;;
+  vxlan) instrument=(FastBridge.Ports.Vxlan) ;; # the VXLAN port's receive path (tests/fuzz/VxlanDecapTarget.cs)
   *) usage ;;
 esac
 

@@ -20,7 +20,8 @@ internal static class FdbCommand
         var addMac = MacArgument();
         var addPort = new Argument<string>("PORT") { Description = "port the station is behind" };
         var addVlan = Numbers.OptionalOption("--vlan", 0, 4095, "a VLAN id from 0 to 4095", "VLAN id (default 0: untagged)");
-        var add = new Command("add", "Add a static entry (never ages, never moved by learning)") { addMac, addPort, addVlan };
+        Option<string?> addRemote = VxlanCli.FdbRemoteOption();
+        var add = new Command("add", "Add a static entry (never ages, never moved by learning)") { addMac, addPort, addVlan, addRemote };
         add.WithControlOptions().SetAction((result, cancel) =>
             ControlCall.RunAsync(result, new ControlRequest
             {
@@ -28,7 +29,8 @@ internal static class FdbCommand
                 Mac = result.GetValue(addMac),
                 Port = result.GetValue(addPort),
                 Vlan = result.GetValue(addVlan),
-            }, _ => Console.Out.WriteLine($"static entry {Normalised(result.GetValue(addMac))} vlan {result.GetValue(addVlan) ?? 0} -> {result.GetValue(addPort)} added"), cancel: cancel));
+                Remote = result.GetValue(addRemote),
+            }, _ => Console.Out.WriteLine($"static entry {Normalised(result.GetValue(addMac))} vlan {result.GetValue(addVlan) ?? 0} -> {result.GetValue(addPort)}{(result.GetValue(addRemote) is { } r ? $" (remote {r})" : "")} added"), cancel: cancel));
 
         var delMac = MacArgument();
         var delVlan = Numbers.OptionalOption("--vlan", 0, 4095, "a VLAN id from 0 to 4095", "VLAN id (default 0)");
@@ -64,10 +66,19 @@ internal static class FdbCommand
 
     private static void WriteEntries(List<FdbEntry> entries)
     {
-        var table = new TableWriter("mac", "vlan", "port", "type", "age");
+        bool remotes = entries.Exists(e => e.Remote is not null); // a remote column only where VXLAN ports have entries
+        var table = remotes ? new TableWriter("mac", "vlan", "port", "type", "age", "remote") : new TableWriter("mac", "vlan", "port", "type", "age");
         foreach (FdbEntry entry in entries)
         {
-            table.Row(entry.Mac, entry.Vlan, entry.Port, entry.Type, entry.Type == "static" ? "-" : $"{entry.Age}s");
+            string age = entry.Type == "static" ? "-" : $"{entry.Age}s";
+            if (remotes)
+            {
+                table.Row(entry.Mac, entry.Vlan, entry.Port, entry.Type, age, entry.Remote ?? "-");
+            }
+            else
+            {
+                table.Row(entry.Mac, entry.Vlan, entry.Port, entry.Type, age);
+            }
         }
 
         table.WriteTo(Console.Out);

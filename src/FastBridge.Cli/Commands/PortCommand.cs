@@ -18,7 +18,8 @@ internal static class PortCommand
         var client = new Option<bool>("--client") { Description = "with --vhost-user: connect to a socket the VM (QEMU server=on) listens on" };
         var stream = new Option<string?>("--stream") { Description = "listen on this unix socket for QEMU's -netdev stream instead of opening a TAP" };
         var group = new Option<string?>("--socket-group") { Description = "with --stream: group allowed to connect (mode 0660); default 0600" };
-        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream)") { addName, fd, netdev, vhostUser, client, stream, group };
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream, --vxlan)") { addName, fd, netdev, vhostUser, client, stream, group };
+        var vxlan = new VxlanCli.PortAddOptions(add);
         add.WithControlOptions().SetAction((result, cancel) =>
         {
             int? handOver = result.GetValue(fd);
@@ -26,6 +27,12 @@ internal static class PortCommand
             {
                 Console.Error.WriteLine($"fastbridge: {problem}");
                 return Task.FromResult(ExitCodes.Failed);
+            }
+
+            if (vxlan.Spec(result, out string? vxlanProblem) is var vxlanSpec && vxlanProblem is not null)
+            {
+                Console.Error.WriteLine($"fastbridge: {vxlanProblem}");
+                return Task.FromResult(ExitCodes.Usage);
             }
 
             var request = new ControlRequest
@@ -38,6 +45,7 @@ internal static class PortCommand
                 Client = result.GetValue(client) ? true : null,
                 Stream = result.GetValue(stream) is { } path ? Path.GetFullPath(path) : null,
                 Group = result.GetValue(group),
+                Vxlan = vxlanSpec,
             };
             return ControlCall.RunAsync(result, request, r =>
                 Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")})"),

@@ -63,12 +63,13 @@ internal static class RunCommand
         };
 
         Option<string[]> netdevs = NetdevCli.RunOption();
+        Option<string[]> vxlans = VxlanCli.RunOption();
         Option<string> netdevRing = NetdevCli.RingOption();
         Option<string[]> streams = StreamPortCli.Streams();
         Option<string?> streamGroup = StreamPortCli.Group();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, netdevs, netdevRing, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
+            taps, netdevs, netdevRing, vxlans, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
         var vhostUser = new VhostUserRunOptions();
         foreach (Option option in vhostUser.All)
@@ -81,6 +82,7 @@ internal static class RunCommand
         command.SetAction(result =>
         {
             s_netdevOptions = NetdevCli.OptionsFor(result.GetValue(netdevRing));
+            s_vxlans = result.GetValue(vxlans) ?? [];
             var options = new BridgeOptions();
             string[] ports = result.GetValue(taps) ?? [];
             string? socketPath = result.GetValue(control);
@@ -121,10 +123,11 @@ internal static class RunCommand
                 policies = loaded.PortPolicies(file);
                 mirrors = loaded.MirrorList(file);
                 socketPath ??= loaded.Control;
+                s_vxlans = s_vxlans.Length > 0 ? s_vxlans : [.. loaded.Vxlan ?? []];
             }
             else
             {
-                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && !VhostUserRunOptions.Any(result, vhostUser)
+                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && s_vxlans.Length == 0 && !VhostUserRunOptions.Any(result, vhostUser)
                     && result.GetValue(streams) is not { Length: > 0 })
                 {
                     Console.Error.WriteLine("fastbridge: at least one --tap NAME is needed (or a --config FILE)");
@@ -153,6 +156,9 @@ internal static class RunCommand
     /// <summary>How the --netdev ports open their rings (--netdev-ring).</summary>
     private static Ports.Netdev.NetdevPortOptions? s_netdevOptions;
 
+    /// <summary>The VXLAN ports of this run, NAME:SPEC (kept apart like the vhost-user options).</summary>
+    private static string[] s_vxlans = [];
+
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
@@ -176,6 +182,7 @@ internal static class RunCommand
             NetdevOptions = s_netdevOptions,
             Streams = streams.Specs ?? [],
             StreamGroup = streams.Group,
+            Vxlans = s_vxlans,
             MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log, vu.FromFile) : null,
         }, verbose ? LogLevel.Debug : LogLevel.Information)
             .GetAwaiter().GetResult();

@@ -33,6 +33,9 @@ internal sealed partial class RunConfig
 
     public bool? Offloads { get; set; }
 
+    /// <summary>VXLAN tunnel ports, each "NAME:vni=42,local=ADDR,remote=ADDR" as <c>run --vxlan</c> takes it.</summary>
+    public List<string>? Vxlan { get; set; }
+
     /// <summary>Reads and checks <paramref name="path"/>; throws <see cref="FormatException"/> with a one-line reason.</summary>
     public static RunConfig Load(string path)
     {
@@ -80,6 +83,7 @@ internal sealed partial class RunConfig
         ["storm_limit"] = "a whole number of frames per second",
         ["metrics"] = "an ADDRESS:PORT (text)",
         ["offloads"] = "true or false",
+        ["vxlan"] = "a list of VXLAN ports, e.g. [\"vx0:vni=42,local=198.18.0.1,remote=198.18.0.2\"]",
     };
 
     /// <summary>A JSON error in the file's terms: the member and what it must hold, or where the syntax broke.</summary>

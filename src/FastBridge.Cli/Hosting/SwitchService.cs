@@ -52,6 +52,7 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
             }
 
             Commands.NetdevCli.AttachAll(_bridge, settings.Netdevs, _log, settings.NetdevOptions);
+            Commands.VxlanCli.AttachAll(_bridge, settings.Vxlans, _log);
             if (settings.MorePorts is { } morePorts && !morePorts(_bridge, _log))
             {
                 throw new SwitchStartException(ExitCodes.Failed, "a vhost-user port could not be opened");

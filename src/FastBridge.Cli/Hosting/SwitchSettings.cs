@@ -12,6 +12,9 @@ internal sealed record SwitchSettings(string[] Taps, BridgeOptions Bridge, strin
     /// <summary>How the netdev ports open their rings (<c>--netdev-ring</c>); null: the defaults.</summary>
     public FastBridge.Ports.Netdev.NetdevPortOptions? NetdevOptions { get; init; }
 
+    /// <summary>VXLAN tunnel ports, NAME:SPEC (<c>vx0:vni=42,local=ADDR,remote=ADDR</c>), after the netdevs.</summary>
+    public string[] Vxlans { get; init; } = [];
+
     /// <summary>Adds ports of other kinds (vhost-user) after the TAPs; false when one could not be opened (it said why).</summary>
     public Func<Bridge, Microsoft.Extensions.Logging.ILogger, bool>? MorePorts { get; init; }
 

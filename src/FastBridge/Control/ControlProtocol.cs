@@ -56,6 +56,12 @@ public sealed class ControlRequest
 
     /// <summary>mirror-add: the mirror (name, from, to, direction, vlan).</summary>
     public MirrorInfo? Mirror { get; set; }
+
+    /// <summary>port-add: a VXLAN port with these options (<c>vni=42,local=ADDR,remote=ADDR,...</c>, <see cref="Ports.Vxlan.VxlanPortOptions.Parse"/>).</summary>
+    public string? Vxlan { get; set; }
+
+    /// <summary>fdb-add on a VXLAN port: the remote VTEP the station is behind.</summary>
+    public string? Remote { get; set; }
 }
 
 /// <summary>
@@ -149,6 +155,9 @@ public sealed class FdbEntry
 
     /// <summary>Seconds since last learned, refreshed or configured.</summary>
     public int Age { get; set; }
+
+    /// <summary>Entries behind a VXLAN port: the remote VTEP the port sends the station's frames to (null when it floods them).</summary>
+    public string? Remote { get; set; }
 }
 
 /// <summary>The MAC table in stats, status and config responses.</summary>

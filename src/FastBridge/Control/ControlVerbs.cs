@@ -56,7 +56,7 @@ internal static partial class ControlVerbs
                 _ => ControlResponse.Failure($"unknown verb '{request.Verb}'"),
             };
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TapException or Ports.Netdev.NetdevException or ObjectDisposedException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TapException or Ports.Netdev.NetdevException or Ports.Vxlan.VxlanException or FormatException or ObjectDisposedException)
         {
             return ControlResponse.Failure(e.Message);
         }
@@ -116,6 +116,11 @@ internal static partial class ControlVerbs
             return Add(bridge, Ports.Netdev.NetdevPort.Open(request.Name));
         }
 
+        if (request.Vxlan is { } spec)
+        {
+            return Add(bridge, VxlanVerbs.Open(request.Name, spec));
+        }
+
         if (request.VhostUser is { } socketPath)
         {
             return Add(bridge, VhostUserPortSpec.Open(request.Name, socketPath, request.Client == true, group: null));
@@ -166,6 +171,7 @@ internal static partial class ControlVerbs
         }
 
         Dictionary<int, string> names = PortNames(bridge);
+        VxlanVerbs.Remotes remotes = VxlanVerbs.RemotesOf(bridge);
         List<MacEntry> snapshot = entryLists.Get();
         try
         {
@@ -187,6 +193,7 @@ internal static partial class ControlVerbs
                     Port = names.GetValueOrDefault(entry.Port) ?? entry.Port.ToString(CultureInfo.InvariantCulture),
                     Type = entry.IsStatic ? "static" : "dynamic",
                     Age = entry.AgeSeconds,
+                    Remote = remotes.Find(entry.Port, entry.Mac, entry.Vlan),
                 });
             }
 
@@ -216,6 +223,11 @@ internal static partial class ControlVerbs
             return error;
         }
 
+        if (request.Remote is not null && VxlanVerbs.AddRemoteEntry(bridge, request, mac, vlan) is { } refused)
+        {
+            return refused;
+        }
+
         return bridge.MacTable.AddStatic(mac, (ushort)vlan, port)
             ? new ControlResponse { Ok = true }
             : ControlResponse.Failure($"the MAC table is full ({bridge.MacTable.Capacity} entries)");
@@ -228,6 +240,7 @@ internal static partial class ControlVerbs
             return error;
         }
 
+        VxlanVerbs.RemoveRemoteEntries(bridge, mac, vlan);
         return bridge.MacTable.Remove(mac, (ushort)vlan)
             ? new ControlResponse { Ok = true }
             : ControlResponse.Failure($"no entry for {mac} in VLAN {vlan}");

@@ -84,4 +84,10 @@ public enum Counter
 
     [Counter("mirrored", CounterUnit.Frames, CounterScope.Port, "Copies of frames received or sent by this port made for a mirror (the output port counts them as tx-offered)")]
     Mirrored,
+
+    [Counter("vxlan-datagrams-sent", CounterUnit.Frames, CounterScope.Port, "VXLAN datagrams this port sent: one per remote VTEP a frame went to (head-end replication makes several of one flooded frame)")]
+    VxlanDatagramsSent,
+
+    [Counter("vxlan-remote-learned", CounterUnit.Events, CounterScope.Port, "Inner source MACs this VXLAN port learned (or moved) behind a remote VTEP")]
+    VxlanRemoteLearned,
 }

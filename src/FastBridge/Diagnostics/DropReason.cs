@@ -99,6 +99,29 @@ public enum DropReason : byte
     // The stream cannot be resynchronized after a wrong length: one drop per disconnected peer.
     [Drop("bad-framing", DropDirection.Ingress, "A socket peer sent a frame length of 0 or over 65,535, or a frame cut short by the end of the stream: it is disconnected")]
     BadFraming,
+
+    // ---- VXLAN ports (appended: the numbers of the reasons above stay as published) ----
+
+    [Drop("vxlan-unknown-remote", DropDirection.Ingress, "A VXLAN datagram from a source that is not a configured remote VTEP (nor the group's): never learned from")]
+    VxlanUnknownRemote,
+
+    [Drop("vxlan-bad-header", DropDirection.Ingress, "A VXLAN datagram shorter than its 8-byte header, or whose flags or reserved bits are not exactly RFC 7348's (I flag only)")]
+    VxlanBadHeader,
+
+    [Drop("vxlan-wrong-vni", DropDirection.Ingress, "A VXLAN datagram with a VNI the port does not carry")]
+    VxlanWrongVni,
+
+    [Drop("vxlan-bad-inner", DropDirection.Ingress, "A VXLAN datagram whose inner frame is shorter than an Ethernet header or longer than the port takes (cut by the receive buffer)")]
+    VxlanBadInner,
+
+    [Drop("vxlan-over-mtu", DropDirection.Egress, "The inner frame plus the VXLAN encapsulation (50 bytes, 70 over IPv6, counting the inner Ethernet header) exceeds the underlay MTU")]
+    VxlanOverMtu,
+
+    [Drop("vxlan-unmapped-vlan", DropDirection.Egress, "The frame's VLAN (or untagged: no default VNI) has no VNI on the VXLAN port")]
+    VxlanUnmappedVlan,
+
+    [Drop("vxlan-no-remote", DropDirection.Egress, "To flood through the VXLAN port, but it has no remote VTEP and no group to send to")]
+    VxlanNoRemote,
 }
 
 /// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>

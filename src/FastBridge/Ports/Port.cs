@@ -132,11 +132,18 @@ public abstract class Port : IDisposable
     /// <summary>The frame buffers of the bridge the port belongs to; null before it is added.</summary>
     protected PacketPool? Pool { get; private set; }
 
+    /// <summary>
+    /// The MAC table of the bridge the port belongs to (null before it is added): a port kind that keeps a table of its
+    /// own (a VXLAN port's remote VTEPs) ages it with the bridge's aging time and clock.
+    /// </summary>
+    internal Switching.MacTable? Stations { get; private set; }
+
     /// <summary>Called by the engine when the port joins a bridge; <paramref name="wake"/> makes its worker poll it.</summary>
-    internal void Attach(PacketPool pool, Action wake)
+    internal void Attach(PacketPool pool, Action wake, Switching.MacTable? stations = null)
     {
         Pool = pool;
         _wake = wake;
+        Stations = stations;
         OnAttached();
     }
 

@@ -18,6 +18,9 @@ public sealed partial class MacTable
         }
     }
 
+    /// <summary>The coarse seconds the dataplane stamps with (advanced by <see cref="Tick"/>): a port kind that keeps a table of its own ages it on the same clock.</summary>
+    internal uint NowSeconds => Volatile.Read(ref _now);
+
     /// <summary>Dynamic entries removed because they expired, since creation.</summary>
     public long AgedTotal => Interlocked.Read(ref _agedTotal);
 
