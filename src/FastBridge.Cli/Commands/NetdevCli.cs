@@ -47,25 +47,7 @@ internal static class NetdevCli
                 throw new Hosting.SwitchStartException(ExitCodes.Usage, $"--netdev {name} given twice");
             }
 
-            NetdevPort port;
-            try
-            {
-                port = NetdevPort.Open(name, options);
-            }
-            catch (Exception e) when (e is NetdevException or ArgumentException)
-            {
-                throw new Hosting.SwitchStartException(e is ArgumentException ? ExitCodes.Usage : ExitCodes.Failed, e.Message);
-            }
-
-            try
-            {
-                bridge.AddPort(port);
-            }
-            catch (InvalidOperationException e)
-            {
-                port.Dispose();
-                throw new Hosting.SwitchStartException(ExitCodes.Usage, e.Message);
-            }
+            NetdevPort port = Hosting.StartupPorts.OpenAndAdd<NetdevPort, NetdevException>(bridge, () => NetdevPort.Open(name, options));
 
             log.LogInformation("netdev {Interface} attached (ifindex {Index}, MTU {Mtu}, {Ring} ring{Up})", name, port.InterfaceIndex, port.Mtu,
                 port.LowLatency ? "TPACKET_V2 frame" : "TPACKET_V3 block", port.BroughtUp ? ", brought up" : "");

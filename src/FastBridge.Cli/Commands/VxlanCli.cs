@@ -48,25 +48,7 @@ internal static class VxlanCli
         foreach (string value in specs)
         {
             (string name, VxlanPortOptions options) = ParseRun(value);
-            VxlanPort port;
-            try
-            {
-                port = VxlanPort.Open(name, options);
-            }
-            catch (Exception e) when (e is VxlanException or ArgumentException)
-            {
-                throw new Hosting.SwitchStartException(e is ArgumentException ? ExitCodes.Usage : ExitCodes.Failed, e.Message);
-            }
-
-            try
-            {
-                bridge.AddPort(port);
-            }
-            catch (InvalidOperationException e)
-            {
-                port.Dispose();
-                throw new Hosting.SwitchStartException(ExitCodes.Usage, e.Message);
-            }
+            VxlanPort port = Hosting.StartupPorts.OpenAndAdd<VxlanPort, VxlanException>(bridge, () => VxlanPort.Open(name, options));
 
             log.LogInformation("VXLAN {Port} open: {Spec} (inner frames up to {Max} bytes{Hash})", name, options.ToSpec(), port.MaxInnerFrame,
                 port.HashesSourcePort ? "" : ", fixed UDP source port: no CAP_NET_RAW");

@@ -98,24 +98,8 @@ public sealed unsafe partial class VxlanPort
         MmsgHdr* message = _rxMessages + i;
         message->Header.Name = _rxNames + (i * VxlanSocket.AddressSize);
         message->Header.NameLength = VxlanSocket.AddressSize;
-        message->Header.Iov = pieces;
-        message->Header.Flags = 0;
-        message->Length = 0;
-        if (_hasMap)
-        {
-            // MACs, then a gap of 4 bytes where a mapped VLAN's tag goes, then the rest of the frame.
-            pieces[1].Base = packet.Pointer;
-            pieces[1].Length = MacsSize;
-            pieces[2].Base = packet.Pointer + MacsSize + 4;
-            pieces[2].Length = (nuint)(_rxBufferSize - MacsSize - 4);
-            message->Header.IovLength = 3;
-        }
-        else
-        {
-            pieces[1].Base = packet.Pointer;
-            pieces[1].Length = (nuint)_rxBufferSize;
-            message->Header.IovLength = 2;
-        }
+        // With a VLAN map, a gap of 4 bytes after the MACs is left where a mapped VLAN's tag goes.
+        PointAtFrame(message, pieces, packet.Pointer, _rxBufferSize, gap: _hasMap);
     }
 
     /// <summary>Checks datagram <paramref name="i"/> and turns its held buffer into the inner frame; learns its source.</summary>

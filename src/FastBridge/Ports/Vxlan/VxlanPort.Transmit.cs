@@ -140,22 +140,32 @@ public sealed unsafe partial class VxlanPort
         MmsgHdr* message = _txMessages + m;
         message->Header.Name = _table.AddressOf(remote);
         message->Header.NameLength = _table.AddressLengthOf(remote);
-        message->Header.Iov = pieces;
         message->Header.Control = null;
         message->Header.ControlLength = 0;
+        PointAtFrame(message, pieces, frame.Pointer, length, gap: strip); // a stripped tag is the gap
+    }
+
+    /// <summary>
+    /// Points pieces 1 (and 2) of <paramref name="message"/> at a frame of <paramref name="length"/> bytes; with
+    /// <paramref name="gap"/> the 4 bytes after the MACs are skipped: a VLAN tag's place, filled on receive, left out
+    /// on send. Piece 0 (the VXLAN header) is the caller's.
+    /// </summary>
+    private static void PointAtFrame(MmsgHdr* message, IoVec* pieces, byte* frame, int length, bool gap)
+    {
+        message->Header.Iov = pieces;
         message->Header.Flags = 0;
         message->Length = 0;
-        if (strip)
+        if (gap)
         {
-            pieces[1].Base = frame.Pointer;
+            pieces[1].Base = frame;
             pieces[1].Length = MacsSize;
-            pieces[2].Base = frame.Pointer + MacsSize + 4;
+            pieces[2].Base = frame + MacsSize + 4;
             pieces[2].Length = (nuint)(length - MacsSize - 4);
             message->Header.IovLength = 3;
         }
         else
         {
-            pieces[1].Base = frame.Pointer;
+            pieces[1].Base = frame;
             pieces[1].Length = (nuint)length;
             message->Header.IovLength = 2;
         }
