@@ -32,15 +32,6 @@ if [ $# -gt 0 ] && [ "$1" != tap ]; then
   shift
   exec bash "$section" "$@"
 fi
-QUICK=${QUICK:-0}
-if [ "$QUICK" = 1 ]; then
-  REPS=${REPS:-1}
-  DURATION=${DURATION:-3}
-else
-  REPS=${REPS:-3}
-  DURATION=${DURATION:-10}
-fi
-RTT_DURATION=${RTT_DURATION:-$((DURATION < 5 ? DURATION : 5))}
 SWITCHES=${SWITCHES:-"fastbridge fastbridge-w1 kernel ovs ovs-tso vde tapfwd tapfwd-vnet"}
 OUT=${OUT:-$ROOT/perf/RESULTS.md}
 

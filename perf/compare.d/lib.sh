@@ -10,7 +10,16 @@
 # lib_init TAG sets: SUF, NS_H1 NS_H2 NS_SW (the two hosts' and the switch's namespaces), IF1 IF2 (the interfaces
 # h1 and h2 send on), WORK (a fresh /tmp folder), RAW (raw TSV: rep, switch, metric, value), LOG, and the exit trap.
 
-lib_init() {  # lib_init TAG
+lib_init() {  # lib_init TAG; the run's length: QUICK=1 (1 rep of 3 s) or REPS (3) x DURATION (10 s), RTT_DURATION
+  QUICK=${QUICK:-0}
+  if [ "$QUICK" = 1 ]; then
+    REPS=${REPS:-1}
+    DURATION=${DURATION:-3}
+  else
+    REPS=${REPS:-3}
+    DURATION=${DURATION:-10}
+  fi
+  RTT_DURATION=${RTT_DURATION:-$((DURATION < 5 ? DURATION : 5))}
   SUF=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
   NS_H1=fbc-h1-$SUF
   NS_H2=fbc-h2-$SUF

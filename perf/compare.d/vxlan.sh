@@ -21,15 +21,6 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-QUICK=${QUICK:-0}
-if [ "$QUICK" = 1 ]; then
-  REPS=${REPS:-1}
-  DURATION=${DURATION:-3}
-else
-  REPS=${REPS:-3}
-  DURATION=${DURATION:-10}
-fi
-RTT_DURATION=${RTT_DURATION:-$((DURATION < 5 ? DURATION : 5))}
 SWITCHES=${SWITCHES:-"fastbridge kernel ovs"}
 OUT=${OUT:-$ROOT/perf/RESULTS.md}
 
