@@ -12,7 +12,7 @@ namespace FastBridge.Fuzz;
 /// <para>
 /// Guest memory is one pinned 16 KiB buffer seen as two regions: guest-physical 0x10000 (the first 8 KiB) and
 /// 0x10000 + 8 KiB + a gap the input chooses (the second 8 KiB), so a chain can point into either, between them, across
-/// their border (two pieces when the gap is 0, refused otherwise) or anywhere in the 64-bit space. The input's bytes from offset 8 on fill the buffer; the descriptor
+/// their border (two pieces when the gap is 0, refused otherwise; an indirect table likewise) or anywhere in the 64-bit space. The input's bytes from offset 8 on fill the buffer; the descriptor
 /// table sits at buffer offset 64 (a guest's table lives in its memory too, so indirect tables, descriptors and
 /// payload all come from the same bytes). Bytes 0-7: the table size (1 to 256 entries, a power of two), the head index
 /// (16 bits), the flags (indirect allowed, device-writes), the gap, and a segment budget (1 to 64).
@@ -137,6 +137,11 @@ internal static class VhostWalkerTarget
                 }
 
                 int at = Offset(address, length, region1);
+                if (at < 0 && Across(address, length, region1))
+                {
+                    at = (int)(address - Region0); // across the border of adjacent regions: contiguous in this buffer
+                }
+
                 if (at < 0)
                 {
                     return WalkError.BadAddress;
@@ -167,8 +172,7 @@ internal static class VhostWalkerTarget
 
                     segments.Add((at, length));
                 }
-                else if (region1 == Region0 + RegionSize && address >= Region0 && address < region1
-                    && length - (region1 - address) <= RegionSize)
+                else if (Across(address, length, region1))
                 {
                     // No gap: a buffer from region 0 into region 1 is two pieces, one per region.
                     if (segments.Count + 2 > budget)
@@ -199,6 +203,14 @@ internal static class VhostWalkerTarget
             index = next;
         }
     }
+
+    /// <summary>
+    /// Whether guest-physical [address, address + length), not inside one region, runs from region 0 into region 1 with
+    /// no gap between them (then it is two pieces, contiguous in this buffer).
+    /// </summary>
+    private static bool Across(ulong address, ulong length, ulong region1) =>
+        region1 == Region0 + RegionSize && address >= Region0 && address < region1 && length > region1 - address
+        && length - (region1 - address) <= RegionSize;
 
     /// <summary>Buffer offset of guest-physical [address, address + length) when it lies inside one region, else -1.</summary>
     private static int Offset(ulong address, ulong length, ulong region1)

@@ -9,6 +9,16 @@ internal struct BufferSegment
     public uint Length;
 }
 
+/// <summary>One split-ring descriptor as the guest wrote it (virtio 1.x 2.7.5), copied out of guest memory once.</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+internal struct Descriptor
+{
+    public ulong Address;
+    public uint Length;
+    public ushort Flags;
+    public ushort Next;
+}
+
 /// <summary>Why a descriptor chain was refused.</summary>
 internal enum WalkError : byte
 {
@@ -17,7 +27,7 @@ internal enum WalkError : byte
     /// <summary>A head or next index beyond the table.</summary>
     BadIndex,
 
-    /// <summary>A buffer not inside guest memory (one region, or regions adjacent in guest-physical space), or an indirect table not inside one region.</summary>
+    /// <summary>A buffer or an indirect table not inside guest memory (one region, or regions adjacent in guest-physical space).</summary>
     BadAddress,
 
     /// <summary>More steps than the table has entries: a loop.</summary>
@@ -40,11 +50,15 @@ internal enum WalkError : byte
 /// Trust boundary: the table lives in guest memory and the guest may rewrite it while we walk, so each 16-byte
 /// descriptor is read once into a local and only that copy is used (no double fetch). The walk is bounded by the table
 /// size (a loop ends as <see cref="WalkError.Loop"/>), every index is checked before use, indirect tables are validated
-/// (length a non-zero multiple of 16, inside one region, not nested, not with NEXT), and every buffer is translated
+/// (length a non-zero multiple of 16, inside guest memory, not nested, not with NEXT), and every buffer is translated
 /// through <see cref="GuestMemory.Translate"/>, which refuses anything not wholly inside one region; such a buffer is
 /// then cut at region borders by <see cref="GuestMemory.TrySplit"/> when the regions are adjacent in guest-physical
-/// space (a segment per piece), else refused. An indirect table must lie in one region. Zero-length buffers are
-/// skipped. The sum of lengths is a ulong of at most segments × 4 GiB: it cannot overflow.
+/// space (a segment per piece), else refused. An indirect table across adjacent regions is walked in place too: it is
+/// first checked to lie wholly in guest memory (<see cref="GuestMemory.Covers"/>), then each descriptor is copied out
+/// through the region table (<see cref="GuestMemory.TryCopy"/>, a descriptor may itself straddle the border), where
+/// DPDK copies such a table into a buffer it allocates; no allocation here, and the common case (one region) reads
+/// through one pointer as before. Zero-length buffers are skipped. The sum of lengths is a ulong of at most
+/// segments × 4 GiB: it cannot overflow.
 /// Fuzz entry point: <see cref="Walk"/> over a <see cref="GuestMemory.Unowned"/> view of a buffer.
 /// Performance: no allocation; the segments go into the caller's span.
 /// </remarks>
@@ -72,10 +86,12 @@ internal static unsafe class DescriptorWalker
             return WalkError.BadIndex;
         }
 
-        nint current = table;
+        nint current = table;     // the table's descriptors through one pointer; 0 for an indirect table across regions
+        ulong splitTable = 0;      // then: the table's guest-physical address, each descriptor read through the regions
         uint limit = size;
         uint index = head;
         bool inIndirect = false;
+        Descriptor descriptor;
         for (uint steps = 0; ; steps++)
         {
             if (steps >= limit)
@@ -83,11 +99,19 @@ internal static unsafe class DescriptorWalker
                 return WalkError.Loop;
             }
 
-            byte* d = (byte*)current + (index * DescriptorSize);
-            ulong address = Unsafe.ReadUnaligned<ulong>(d);
-            uint length = Unsafe.ReadUnaligned<uint>(d + 8);
-            ushort flags = Unsafe.ReadUnaligned<ushort>(d + 12);
-            ushort next = Unsafe.ReadUnaligned<ushort>(d + 14);
+            if (current != 0)
+            {
+                descriptor = Unsafe.ReadUnaligned<Descriptor>((byte*)current + (index * DescriptorSize));
+            }
+            else if (!memory.TryCopy(splitTable + (index * DescriptorSize), new Span<byte>(&descriptor, DescriptorSize)))
+            {
+                return WalkError.BadAddress; // not reached: Covers checked the whole table (index < limit, no overflow)
+            }
+
+            ulong address = descriptor.Address;
+            uint length = descriptor.Length;
+            ushort flags = descriptor.Flags;
+            ushort next = descriptor.Next;
 
             if ((flags & FlagIndirect) != 0)
             {
@@ -99,7 +123,13 @@ internal static unsafe class DescriptorWalker
                 nint indirect = memory.Translate(address, length);
                 if (indirect == 0)
                 {
-                    return WalkError.BadAddress;
+                    // Not inside one region: perhaps across adjacent ones (read a descriptor at a time), else refused.
+                    if (!memory.Covers(address, length))
+                    {
+                        return WalkError.BadAddress;
+                    }
+
+                    splitTable = address;
                 }
 
                 current = indirect;

@@ -18,6 +18,8 @@ internal readonly record struct GuestRegion(ulong GuestPhysical, ulong Size, ulo
 /// overflow; anything else is <see cref="IntPtr.Zero"/>. A buffer that straddles regions adjacent in guest-physical
 /// space (QEMU may split guest RAM, e.g. below and above 4 GiB or around a hole) is cut into one piece per region by
 /// <see cref="TrySplit"/>, which the walker calls only after <see cref="Translate"/> refused: no cost on the common path.
+/// An indirect table that straddles them is checked whole with <see cref="Covers"/> and read a descriptor at a time
+/// with <see cref="TryCopy"/>.
 /// A file that shrinks under a mapping turns the next touch of the lost pages into SIGBUS, which kills the process:
 /// before its size is checked, each region's file is sealed against shrinking (F_SEAL_SHRINK, on the memfds that
 /// allow sealing; QEMU seals its memfds so itself). Files that cannot be sealed (hugetlbfs files, memfds created
@@ -179,18 +181,10 @@ internal sealed class GuestMemory : IDisposable
     /// </summary>
     public WalkError TrySplit(ulong address, ulong length, Span<BufferSegment> segments, ref int count)
     {
-        int pieces = 0;
-        for (ulong at = address, left = length; left > 0; pieces++)
+        int pieces = CountPieces(address, length);
+        if (pieces < 0)
         {
-            int r = RegionOf(at);
-            if (r < 0 || pieces == _regions.Length)
-            {
-                return WalkError.BadAddress;
-            }
-
-            ulong piece = Math.Min(left, _regions[r].Size - (at - _regions[r].GuestPhysical));
-            at += piece; // ends at most at the region's end: Map refused regions whose end overflows
-            left -= piece;
+            return WalkError.BadAddress;
         }
 
         if (count + pieces > segments.Length)
@@ -211,6 +205,61 @@ internal sealed class GuestMemory : IDisposable
         }
 
         return WalkError.None;
+    }
+
+    /// <summary>
+    /// True when every byte of guest-physical [address, address + length) lies in some region (one, or several
+    /// adjacent in guest-physical space): what an indirect table across regions must satisfy before it is read.
+    /// </summary>
+    public bool Covers(ulong address, ulong length) => CountPieces(address, length) >= 0;
+
+    /// <summary>
+    /// Copies guest-physical [address, address + into.Length) into <paramref name="into"/>, piece by piece across
+    /// adjacent regions; false (nothing promised about <paramref name="into"/>) when a byte lies in no region.
+    /// </summary>
+    public unsafe bool TryCopy(ulong address, Span<byte> into)
+    {
+        ulong at = address;
+        while (!into.IsEmpty)
+        {
+            int r = RegionOf(at);
+            if (r < 0)
+            {
+                return false;
+            }
+
+            ref readonly GuestRegion region = ref _regions[r];
+            ulong offset = at - region.GuestPhysical;
+            int piece = (int)Math.Min((ulong)into.Length, region.Size - offset);
+            new ReadOnlySpan<byte>((void*)(region.Host + (nint)offset), piece).CopyTo(into);
+            into = into[piece..];
+            at += (ulong)piece; // at most the region's end: Map refused regions whose end overflows
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Pieces (one per region) guest-physical [address, address + length) is made of, each starting where the previous
+    /// region ends; -1 when some byte lies in no region. At most one piece per region: each ends at a region's end.
+    /// </summary>
+    private int CountPieces(ulong address, ulong length)
+    {
+        int pieces = 0;
+        for (ulong at = address, left = length; left > 0; pieces++)
+        {
+            int r = RegionOf(at);
+            if (r < 0 || pieces == _regions.Length)
+            {
+                return -1;
+            }
+
+            ulong piece = Math.Min(left, _regions[r].Size - (at - _regions[r].GuestPhysical));
+            at += piece; // ends at most at the region's end: Map refused regions whose end overflows
+            left -= piece;
+        }
+
+        return pieces;
     }
 
     private int RegionOf(ulong address)

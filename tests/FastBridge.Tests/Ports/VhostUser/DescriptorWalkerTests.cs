@@ -69,7 +69,7 @@ public sealed unsafe class DescriptorWalkerTests : IDisposable
         Put(0, 1, Gpa + Indirect, 17, DescriptorWalker.FlagIndirect, 0);
         Assert.Equal(WalkError.BadIndirect, Walk(1)); // not a multiple of 16
         Put(0, 1, Gpa + Size - 16, 32, DescriptorWalker.FlagIndirect, 0);
-        Assert.Equal(WalkError.BadAddress, Walk(1)); // runs past the region
+        Assert.Equal(WalkError.BadAddress, Walk(1)); // runs past guest memory
         Put(0, 1, Gpa + Indirect, 16, DescriptorWalker.FlagIndirect, 0);
         Put(Indirect, 0, Gpa + Indirect, 16, DescriptorWalker.FlagIndirect, 0);
         Assert.Equal(WalkError.BadIndirect, Walk(1)); // nested
@@ -138,5 +138,63 @@ public sealed unsafe class DescriptorWalkerTests : IDisposable
         Assert.Equal(WalkError.BadAddress, DescriptorWalker.Walk(gap, _memory, TableSize, 0, true, false, _segments, out _, out _));
         Put(0, 0, Gpa + Half - 100, uint.MaxValue, 0, 0);                        // runs past every region
         Assert.Equal(WalkError.BadAddress, DescriptorWalker.Walk(split, _memory, TableSize, 0, true, false, _segments, out _, out _));
+    }
+
+    /// <summary>
+    /// An indirect table across the border of two regions adjacent in guest-physical space (mapped apart here, in the
+    /// reverse order) is followed, a descriptor at a time, including one cut by the border; the same table across a gap,
+    /// or running past guest memory, is refused; its entries stay bounded by the table (a loop is refused).
+    /// </summary>
+    [Fact]
+    public void An_indirect_table_across_adjacent_regions_is_followed_and_across_a_gap_is_refused()
+    {
+        const int Half = Size / 2;
+        using GuestMemory split = GuestMemory.Unowned(
+            new GuestRegion(Gpa, Half, 0x7000_0000, _memory + Half),          // GPA [0, Half) lives at host Half..
+            new GuestRegion(Gpa + Half, Half, 0x7100_0000, _memory));         // GPA [Half, Size) at host 0..
+        ulong table = Gpa + Half - 24;                                           // entry 0 below the border, entry 1 cut by it
+        PutGuest(split, table, 0, Gpa + 1000, 12, DescriptorWalker.FlagNext, 1);
+        PutGuest(split, table, 1, Gpa + Half + 2000, 100, DescriptorWalker.FlagNext, 2);
+        PutGuest(split, table, 2, Gpa + Half + 3000, 50, 0, 0);
+        Put(0, 3, table, 3 * 16, DescriptorWalker.FlagIndirect, 0);              // the ring's table stays at host 0 (GPA Half)
+        Assert.Equal(WalkError.None, DescriptorWalker.Walk(split, _memory, TableSize, 3, true, false, _segments, out int count, out ulong total));
+        Assert.Equal(3, count);
+        Assert.Equal(162UL, total);
+        Assert.Equal((_memory + Half + 1000, 12u), (_segments[0].Address, _segments[0].Length));
+        Assert.Equal((_memory + 2000, 100u), (_segments[1].Address, _segments[1].Length));
+        Assert.Equal((_memory + 3000, 50u), (_segments[2].Address, _segments[2].Length));
+
+        PutGuest(split, table, 2, Gpa + Half + 3000, 50, DescriptorWalker.FlagNext, 0);
+        Assert.Equal(WalkError.Loop, DescriptorWalker.Walk(split, _memory, TableSize, 3, true, false, _segments, out _, out _));
+        PutGuest(split, table, 2, Gpa + Half + 3000, 50, DescriptorWalker.FlagNext, 3);
+        Assert.Equal(WalkError.BadIndex, DescriptorWalker.Walk(split, _memory, TableSize, 3, true, false, _segments, out _, out _));
+
+        Put(0, 3, Gpa + Size - 32, 48, DescriptorWalker.FlagIndirect, 0);        // runs 16 bytes past guest memory
+        Assert.Equal(WalkError.BadAddress, DescriptorWalker.Walk(split, _memory, TableSize, 3, true, false, _segments, out _, out _));
+        Put(0, 3, Gpa + Half - 16, uint.MaxValue & ~15u, DescriptorWalker.FlagIndirect, 0); // 4 GiB: past every region
+        Assert.Equal(WalkError.BadAddress, DescriptorWalker.Walk(split, _memory, TableSize, 3, true, false, _segments, out _, out _));
+
+        using GuestMemory gap = GuestMemory.Unowned(
+            new GuestRegion(Gpa, Half, 0x7000_0000, _memory + Half),
+            new GuestRegion(Gpa + Half + 4096, Half, 0x7100_0000, _memory));
+        Put(0, 3, table, 3 * 16, DescriptorWalker.FlagIndirect, 0);
+        Assert.Equal(WalkError.BadAddress, DescriptorWalker.Walk(gap, _memory, TableSize, 3, true, false, _segments, out _, out _));
+    }
+
+    /// <summary>Writes descriptor <paramref name="index"/> of a table at guest-physical <paramref name="table"/>, through the regions.</summary>
+    private static void PutGuest(GuestMemory memory, ulong table, int index, ulong address, uint length, ushort flags, ushort next)
+    {
+        Span<byte> d = stackalloc byte[16];
+        BitConverter.TryWriteBytes(d, address);
+        BitConverter.TryWriteBytes(d[8..], length);
+        BitConverter.TryWriteBytes(d[12..], flags);
+        BitConverter.TryWriteBytes(d[14..], next);
+        ulong at = table + (ulong)(index * 16);
+        for (int i = 0; i < 16; i++)
+        {
+            nint p = memory.Translate(at + (ulong)i, 1);
+            Assert.NotEqual(0, p);
+            *(byte*)p = d[i];
+        }
     }
 }
