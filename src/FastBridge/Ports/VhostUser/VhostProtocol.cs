@@ -60,6 +60,10 @@ internal static class VhostProtocol
     public const int ProtocolFeatures = 30;
     public const int Version1 = 32;
 
+    /// <summary>VIRTIO_NET_F_GUEST_USO4/6 (virtio 1.3): the guest takes UDP super-frames (gso_type UDP_L4) over IPv4/IPv6.</summary>
+    public const int NetGuestUso4 = 54;
+    public const int NetGuestUso6 = 55;
+
     /// <summary>VHOST_F_LOG_ALL (live migration's dirty log): never offered, so migration is refused cleanly.</summary>
     public const int LogAll = 26;
 
@@ -69,7 +73,7 @@ internal static class VhostProtocol
     public const ulong OfferedFeatures =
         (1UL << NetCsum) | (1UL << NetGuestCsum) | (1UL << NetGuestTso4) | (1UL << NetGuestTso6) |
         (1UL << NetHostTso4) | (1UL << NetHostTso6) | (1UL << NetMrgRxBuf) | (1UL << RingIndirectDesc) |
-        (1UL << RingEventIdx) | (1UL << ProtocolFeatures) | (1UL << Version1);
+        (1UL << RingEventIdx) | (1UL << ProtocolFeatures) | (1UL << Version1) | (1UL << NetGuestUso4) | (1UL << NetGuestUso6);
 
     public const ulong OfferedProtocolFeatures = 1UL << ProtocolReplyAck;
 

@@ -64,6 +64,12 @@ internal sealed class VhostUserDevice : IDisposable
     /// <summary>The guest takes checksum and TCP segmentation offloads on what it receives.</summary>
     public bool GuestOffloads => Has(VhostProtocol.NetGuestCsum) && Has(VhostProtocol.NetGuestTso4) && Has(VhostProtocol.NetGuestTso6);
 
+    /// <summary>
+    /// The guest also takes UDP super-frames (USO) whole: it takes the offloads above and negotiated GUEST_USO4 and
+    /// GUEST_USO6 (one alone is treated as neither: the engine's UDP super-frame does not say its IP version cheaply).
+    /// </summary>
+    public bool GuestUdpOffloads => GuestOffloads && Has(VhostProtocol.NetGuestUso4) && Has(VhostProtocol.NetGuestUso6);
+
     /// <summary>Kicks arrive on the kick fd; when false for a started ring the frontend polls (no fd given).</summary>
     public bool[] Started { get; } = new bool[VhostProtocol.Rings];
 

@@ -14,9 +14,9 @@ public sealed partial class VhostUserPort
     /// </summary>
     protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
     {
-        if (_acceptsOffloads && HoldsUdpSuperFrame(frames))
+        if (_acceptsOffloads && !_acceptsUdpOffloads && HoldsUdpSuperFrame(frames))
         {
-            // The guest takes TCP offloads but USO is not offered: the burst goes through the engine's finisher,
+            // The guest takes TCP offloads but did not negotiate USO: the burst goes through the engine's finisher,
             // which cuts the UDP super-frames (and finishes the rest) and calls back here with complete frames.
             _finisher ??= new OffloadFinisher(frames[0].Pool);
             _finisher.Transmit(this, frames, outcome);
@@ -95,7 +95,7 @@ public sealed partial class VhostUserPort
         }
 
         ref OffloadInfo offload = ref frame.Offload;
-        if (!offload.IsNone && (!_acceptsOffloads || offload.Kind == GsoType.UdpL4))
+        if (!offload.IsNone && (!_acceptsOffloads || (offload.Kind == GsoType.UdpL4 && !_acceptsUdpOffloads)))
         {
             return DropReason.TxError; // not reached: the engine, or Transmit's finisher for USO, finishes what the guest cannot take
         }

@@ -33,8 +33,9 @@ public sealed partial class VhostUserPort : Port
     private int _inside;
     private int _watchedKick = -1;
     private volatile bool _acceptsOffloads;
+    private volatile bool _acceptsUdpOffloads;
     private volatile string _features = "-";
-    private OffloadFinisher? _finisher; // cuts USO super-frames for a guest that takes TCP offloads only; worker-owned, made on first need
+    private OffloadFinisher? _finisher; // cuts USO super-frames for a guest that takes TCP offloads but not USO; worker-owned, made on first need
 
     public VhostUserPort(string name, VhostUserPortOptions options)
         : base(name)
@@ -110,6 +111,7 @@ public sealed partial class VhostUserPort : Port
         }
 
         _acceptsOffloads = false;
+        _acceptsUdpOffloads = false;
     }
 
     /// <summary>Control side: hand the device to the dataplane if both rings are ready; the port is up then.</summary>
@@ -122,6 +124,7 @@ public sealed partial class VhostUserPort : Port
 
         _features = $"0x{_device.Features:x}";
         _acceptsOffloads = _device.GuestOffloads;
+        _acceptsUdpOffloads = _device.GuestUdpOffloads;
         // TX: kicks wake the worker when the ring is idle. RX: a guest out of buffers gets its frames dropped
         // (no-guest-buffer), nothing waits for its refills, so it is told never to kick for them (a write(2) per
         // refill saved in the frontend: DPDK's vhost library disables these notifications too).

@@ -304,9 +304,13 @@ internal sealed unsafe class TestFrontend : IDisposable
     }
 
     /// <summary>Waits for a frame on the RX ring; returns its bytes after the header, and its num_buffers.</summary>
-    public byte[]? ReceiveFrame(TimeSpan timeout, out int numBuffers)
+    public byte[]? ReceiveFrame(TimeSpan timeout, out int numBuffers) => ReceiveFrame(timeout, out numBuffers, out _);
+
+    /// <summary>As <see cref="ReceiveFrame(TimeSpan, out int)"/>, with the frame's 12-byte virtio-net header.</summary>
+    public byte[]? ReceiveFrame(TimeSpan timeout, out int numBuffers, out byte[] header)
     {
         numBuffers = 0;
+        header = [];
         DateTime end = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < end)
         {
@@ -314,6 +318,7 @@ internal sealed unsafe class TestFrontend : IDisposable
             {
                 byte* buffer = BufferAt(VhostProtocol.RxRing, id);
                 numBuffers = *(ushort*)(buffer + 10);
+                header = new ReadOnlySpan<byte>(buffer, 12).ToArray();
                 var frame = new List<byte>(new ReadOnlySpan<byte>(buffer + 12, Math.Min(length, BufferSize) - 12).ToArray());
                 for (int b = 1; b < numBuffers && TakeNext(out int nextId, out int nextLength); b++)
                 {

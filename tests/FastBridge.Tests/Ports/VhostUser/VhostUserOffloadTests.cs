@@ -75,5 +75,59 @@ public sealed class VhostUserOffloadTests : IDisposable
         Assert.Equal(vm1.TxOffered, vm1.TxFrames + vm1.EgressDrops);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_udp_super_frame_to_a_guest_that_negotiated_uso_arrives_whole_with_its_gso_header(bool v6)
+    {
+        using var a = new TestFrontend(_sender.Options.SocketPath);
+        using var b = new TestFrontend(_receiver.Options.SocketPath);
+        a.Negotiate(OffloadFeatures);
+        b.Negotiate(OffloadFeatures | (1UL << VhostProtocol.NetGuestUso4) | (1UL << VhostProtocol.NetGuestUso6));
+        b.PostReceiveBuffers(8);
+        Assert.True(SpinWait.SpinUntil(() => _sender.State == PortState.Up && _receiver.State == PortState.Up, s_timeout));
+
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6, udp: true, payloadLength: 3000, gsoSize: 1000);
+        var header = new byte[16];
+        Unsafe.WriteUnaligned(ref header[0], s.Info);
+        a.SendFrame(s.Frame, header.AsSpan(0, FastBridge.Offloads.OffloadInfo.VirtioFieldsSize));
+
+        byte[]? received = b.ReceiveFrame(s_timeout, out _, out byte[] virtioHeader);
+        Assert.NotNull(received);
+        Assert.Equal(s.Frame, received); // one super-frame, the UDP checksum still the guest's to fill
+        var info = Unsafe.ReadUnaligned<FastBridge.Offloads.OffloadInfo>(ref virtioHeader[0]);
+        Assert.Equal(FastBridge.Offloads.GsoType.UdpL4, info.Kind);
+        Assert.Equal(1000, info.GsoSize);
+        Assert.Equal(s.Info.ChecksumStart, info.ChecksumStart);
+        Assert.Equal(s.Info.ChecksumOffset, info.ChecksumOffset);
+        Assert.True(SpinWait.SpinUntil(() => Counters("vm1").TxFrames == 1, s_timeout));
+        PortCounters vm1 = Counters("vm1");
+        Assert.Equal(1, vm1.TxOffered);
+        Assert.Equal(vm1.TxOffered, vm1.TxFrames + vm1.EgressDrops);
+    }
+
+    [Fact]
+    public void A_guest_that_negotiated_uso_for_one_ip_version_only_gets_udp_super_frames_cut()
+    {
+        using var a = new TestFrontend(_sender.Options.SocketPath);
+        using var b = new TestFrontend(_receiver.Options.SocketPath);
+        a.Negotiate(OffloadFeatures);
+        b.Negotiate(OffloadFeatures | (1UL << VhostProtocol.NetGuestUso4));
+        b.PostReceiveBuffers(8);
+        Assert.True(SpinWait.SpinUntil(() => _sender.State == PortState.Up && _receiver.State == PortState.Up, s_timeout));
+
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6: false, udp: true, payloadLength: 2000, gsoSize: 1000);
+        var header = new byte[16];
+        Unsafe.WriteUnaligned(ref header[0], s.Info);
+        a.SendFrame(s.Frame, header.AsSpan(0, FastBridge.Offloads.OffloadInfo.VirtioFieldsSize));
+        for (int k = 0; k < 2; k++)
+        {
+            byte[]? datagram = b.ReceiveFrame(s_timeout, out _, out byte[] virtioHeader);
+            Assert.NotNull(datagram);
+            Assert.Equal(s.HeaderLength + 1000, datagram.Length);
+            Assert.Equal(0, virtioHeader[1]); // gso_type none
+        }
+    }
+
     private PortCounters Counters(string name) => _bridge.ReadCounters().Ports.Single(p => p.Name == name);
 }
