@@ -102,6 +102,17 @@ public abstract class Port : IDisposable
     protected internal virtual int PollFd => -1;
 
     /// <summary>
+    /// The owning worker found nothing to do for a while and is about to sleep on <see cref="PollFd"/>: arm whatever
+    /// makes it readable when frames arrive (a port whose peer suppresses its notifications while the ring is polled,
+    /// as vhost-user does, asks for them again here, not on every empty <see cref="Receive"/>). Called on the worker
+    /// thread after it announced the sleep; it then calls <see cref="Receive"/> once more before blocking, so a frame
+    /// that arrived before the arming is not missed. Never blocks. The default does nothing.
+    /// </summary>
+    protected internal virtual void PrepareToSleep()
+    {
+    }
+
+    /// <summary>
     /// True when the MACs learned on the port are forgotten at every change of its state (the housekeeper does it within a
     /// second: it went down, or went down and came back), not only when it is gone: a port whose peer can leave and come
     /// back as another machine (a vhost-user VM, a stream socket's next client).

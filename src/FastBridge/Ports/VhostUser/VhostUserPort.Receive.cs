@@ -32,16 +32,9 @@ public sealed partial class VhostUserPort
         ushort pending = (ushort)(q.ReadAvailIndex() - q.LastAvail);
         if (pending == 0)
         {
-            // Idle: ask for kicks again and empty the kick fd, then look once more (a frame queued before the
-            // guest saw notifications back on would otherwise wait for the next kick).
-            q.SetNotifications(true);
-            q.DrainKick();
-            Interlocked.MemoryBarrier();
-            pending = (ushort)(q.ReadAvailIndex() - q.LastAvail);
-            if (pending == 0)
-            {
-                return 0;
-            }
+            // Empty, but the worker is awake: kicks stay off (no system call here, none in the guest per burst);
+            // PrepareToSleep asks for them again when the worker is about to sleep.
+            return 0;
         }
 
         if (pending > q.Size)
@@ -82,6 +75,32 @@ public sealed partial class VhostUserPort
         }
 
         return received;
+    }
+
+    /// <summary>
+    /// The worker is about to sleep: ask the guest for kicks again (NO_NOTIFY cleared, or avail_event = LastAvail),
+    /// empty the kick eventfd, and fence, so that the worker's last <see cref="Receive"/> reads the avail index only
+    /// after the guest can see notifications are on: a frame the guest queues before that read is taken by it, one
+    /// queued after it comes with a kick (the guest fences between its avail write and its read of our suppression).
+    /// </summary>
+    protected internal override void PrepareToSleep()
+    {
+        VhostUserDevice? device = Enter();
+        if (device is null)
+        {
+            return;
+        }
+
+        try
+        {
+            device.Tx.SetNotifications(true);
+            device.Tx.DrainKick();
+            Interlocked.MemoryBarrier();
+        }
+        finally
+        {
+            Leave();
+        }
     }
 
     private DropReason TakeFrame(VhostUserDevice device, Virtqueue q, uint head, PacketPool pool, out Packet packet) =>
