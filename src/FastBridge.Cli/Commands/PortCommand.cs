@@ -16,9 +16,10 @@ internal static class PortCommand
         Option<bool> netdev = NetdevCli.PortAddOption();
         var vhostUser = new Option<string?>("--vhost-user") { Description = "a vhost-user port on this unix socket (created here; with --client: the VM's socket to connect to)" };
         var client = new Option<bool>("--client") { Description = "with --vhost-user: connect to a socket the VM (QEMU server=on) listens on" };
+        var requireSealed = new Option<bool>("--require-sealed") { Description = "with --vhost-user: refuse a VM whose guest memory cannot be sealed against shrinking (hugetlbfs-backed frontends such as DPDK's virtio-user)" };
         var stream = new Option<string?>("--stream") { Description = "listen on this unix socket for QEMU's -netdev stream instead of opening a TAP" };
         var group = new Option<string?>("--socket-group") { Description = "with --stream: group allowed to connect (mode 0660); default 0600" };
-        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream, --vxlan)") { addName, fd, netdev, vhostUser, client, stream, group };
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream, --vxlan)") { addName, fd, netdev, vhostUser, client, requireSealed, stream, group };
         var vxlan = new VxlanCli.PortAddOptions(add);
         add.WithControlOptions().SetAction((result, cancel) =>
         {
@@ -35,6 +36,12 @@ internal static class PortCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
+            if (result.GetValue(requireSealed) && result.GetValue(vhostUser) is null)
+            {
+                Console.Error.WriteLine("fastbridge: --require-sealed goes with --vhost-user");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
             var request = new ControlRequest
             {
                 Verb = "port-add",
@@ -43,6 +50,7 @@ internal static class PortCommand
                 Kind = result.GetValue(netdev) ? "netdev" : null,
                 VhostUser = result.GetValue(vhostUser),
                 Client = result.GetValue(client) ? true : null,
+                RequireSealed = result.GetValue(requireSealed) ? true : null,
                 Stream = result.GetValue(stream) is { } path ? Path.GetFullPath(path) : null,
                 Group = result.GetValue(group),
                 Vxlan = vxlanSpec,

@@ -7,7 +7,11 @@ namespace FastBridge.Cli.Commands;
 /// <summary>A vhost-user port to open at start: from the command line or from a port object of the config file.</summary>
 internal readonly record struct VhostUserPortConfig(string Name, string Path, bool Client);
 
-/// <summary><c>fastbridge run --vhost-user [NAME=]PATH --vhost-user-client [NAME=]PATH --vhost-user-group GROUP</c>.</summary>
+/// <summary>
+/// <c>fastbridge run --vhost-user [NAME=]PATH --vhost-user-client [NAME=]PATH --vhost-user-group GROUP
+/// --vhost-user-require-sealed</c>; the group and the sealing rule apply to every vhost-user port of the run, the config
+/// file's too.
+/// </summary>
 internal sealed class VhostUserRunOptions
 {
     public Option<string[]> Servers { get; } = new("--vhost-user")
@@ -29,7 +33,12 @@ internal sealed class VhostUserRunOptions
         Description = "group allowed to connect to the vhost-user sockets (mode 0660; default 0600, owner only)",
     };
 
-    public IEnumerable<Option> All => [Servers, Clients, Group];
+    public Option<bool> RequireSealed { get; } = new("--vhost-user-require-sealed")
+    {
+        Description = "refuse a VM whose guest memory cannot be sealed against shrinking (QEMU's memfd backend passes; hugetlbfs files, as DPDK's virtio-user uses, do not)",
+    };
+
+    public IEnumerable<Option> All => [Servers, Clients, Group, RequireSealed];
 
     public static bool Any(ParseResult result, VhostUserRunOptions o) =>
         (result.GetValue(o.Servers)?.Length ?? 0) + (result.GetValue(o.Clients)?.Length ?? 0) > 0;
@@ -41,6 +50,7 @@ internal sealed class VhostUserRunOptions
     public bool AddPorts(ParseResult? result, Bridge bridge, ILogger log, IEnumerable<VhostUserPortConfig> fromFile)
     {
         string? group = result?.GetValue(Group);
+        bool requireSealed = result?.GetValue(RequireSealed) == true;
         IEnumerable<(string Spec, bool Client)> specs = result is null ? []
             : (result.GetValue(Servers) ?? []).Select(s => (s, false)).Concat((result.GetValue(Clients) ?? []).Select(s => (s, true)));
         foreach ((string spec, bool client) in specs)
@@ -48,7 +58,7 @@ internal sealed class VhostUserRunOptions
             try
             {
                 (string name, string path) = VhostUserPortSpec.Parse(spec);
-                Add(bridge, new VhostUserPortConfig(name, path, client), group, log);
+                Add(bridge, new VhostUserPortConfig(name, path, client), group, requireSealed, log);
             }
             catch (Exception e) when (IsOpenFailure(e))
             {
@@ -61,7 +71,7 @@ internal sealed class VhostUserRunOptions
         {
             try
             {
-                Add(bridge, port, group, log);
+                Add(bridge, port, group, requireSealed, log);
             }
             catch (Exception e) when (IsOpenFailure(e))
             {
@@ -76,9 +86,9 @@ internal sealed class VhostUserRunOptions
     private static bool IsOpenFailure(Exception e) =>
         e is ArgumentException or IOException or System.Net.Sockets.SocketException or InvalidOperationException;
 
-    private static void Add(Bridge bridge, VhostUserPortConfig port, string? group, ILogger log)
+    private static void Add(Bridge bridge, VhostUserPortConfig port, string? group, bool requireSealed, ILogger log)
     {
-        bridge.AddPort(VhostUserPortSpec.Open(port.Name, port.Path, port.Client, group));
+        bridge.AddPort(VhostUserPortSpec.Open(port.Name, port.Path, port.Client, group, requireSealed));
         log.LogInformation("vhost-user port {Name} {Role} {Path}", port.Name, port.Client ? "connecting to" : "listening on", port.Path);
     }
 }

@@ -30,6 +30,12 @@ public sealed class ControlRequest
     /// <summary>port-add with <see cref="VhostUser"/>: connect to the frontend's socket (client role) instead of creating it.</summary>
     public bool? Client { get; set; }
 
+    /// <summary>
+    /// port-add with <see cref="VhostUser"/>: refuse a frontend whose guest memory cannot be sealed against shrinking
+    /// (<see cref="Ports.VhostUser.VhostUserPortOptions.RequireSealedMemory"/>).
+    /// </summary>
+    public bool? RequireSealed { get; set; }
+
     /// <summary>port-add: listen on this unix socket path for QEMU's <c>-netdev stream</c> instead of opening a TAP.</summary>
     public string? Stream { get; set; }
 

@@ -123,7 +123,12 @@ internal static partial class ControlVerbs
 
         if (request.VhostUser is { } socketPath)
         {
-            return Add(bridge, VhostUserPortSpec.Open(request.Name, socketPath, request.Client == true, group: null));
+            return Add(bridge, VhostUserPortSpec.Open(request.Name, socketPath, request.Client == true, group: null, request.RequireSealed == true));
+        }
+
+        if (request.RequireSealed is not null)
+        {
+            return ControlResponse.Failure("\"require_sealed\" goes with \"vhost_user\"");
         }
 
         return Add(bridge, TapPort.Open(request.Name));

@@ -26,7 +26,10 @@ public static class VhostUserPortSpec
         return (name, spec);
     }
 
-    /// <summary>Opens the port (server role: the socket is created now; client role: connecting starts in the background).</summary>
-    public static VhostUserPort Open(string name, string path, bool client, string? group) =>
-        new(name, new VhostUserPortOptions { SocketPath = path, Client = client, Group = group });
+    /// <summary>
+    /// Opens the port (server role: the socket is created now; client role: connecting starts in the background).
+    /// <paramref name="requireSealedMemory"/>: see <see cref="VhostUserPortOptions.RequireSealedMemory"/>.
+    /// </summary>
+    public static VhostUserPort Open(string name, string path, bool client, string? group, bool requireSealedMemory) =>
+        new(name, new VhostUserPortOptions { SocketPath = path, Client = client, Group = group, RequireSealedMemory = requireSealedMemory });
 }
