@@ -12,7 +12,9 @@
 # (SWITCH_CPU: the whole process, every thread, under taskset), testpmd the other (GEN_CPU).
 # Per (repetition, switch, frame size): start the switch, start the frontend, [64 B only: switch CPU over IDLE s with
 # the frontend connected and idle], `start tx_first`, WARMUP s, then testpmd's own "Rx-pps (since last show)" over
-# DURATION s, summed over both ports; switch CPU over the same window; then stop both. Repetitions alternate the
+# DURATION s, summed over both ports; switch CPU over the same window; then stop both. What left the loop is read per
+# repetition too (a slow one is explained by it): testpmd's io-forwarding TX-dropped, and for FastBridge its drop
+# counters by reason (`fastbridge stats --json`, read just before and after the window, outside it). Repetitions alternate the
 # order of the switches (A B C, C B A, ...), and the sizes alternate too. The report gives medians with min..max and
 # each switch's ratio to the floor measured in the same repetition.
 #
@@ -21,7 +23,10 @@
 #              SWITCHES (subset of "floor ovs fastbridge"), SWITCH_CPU (0), GEN_CPU (1), BURSTS (8: tx_first N),
 #              HUGEPAGES (1024 x 2 MiB: vm.nr_hugepages is raised to it when lower), FASTBRIDGE (binary; default: build
 #              src/FastBridge.Cli Release), OUT (default perf/RESULTS.md: its "vhost-user" section is replaced or
-#              appended; any other path gets the section alone), KEEP_RAW=1 (raw TSV next to OUT).
+#              appended; any other path gets the section alone), KEEP_RAW=1 (raw TSV next to OUT), PROFILE=DIR (a
+#              flat `perf record -e cpu-clock` of the switch process over each measured window into
+#              DIR/SWITCH-SIZEB-repN.data; FastBridge then runs with DOTNET_PerfMapEnabled=1 so its JIT-compiled
+#              methods have names; perf itself then shares the machine: do not mix those rates with a plain run's).
 # Creates only sockets, files, processes and DPDK file prefixes with a random suffix; no network device is created or
 # touched (DPDK runs with --no-pci and virtio-user/vhost vdevs only). Removes what it created on exit (also on Ctrl-C or
 # an error): processes it started (by PID), their hugepage files and /var/run/dpdk/<prefix>, a hugetlbfs mount it made.
@@ -40,6 +45,7 @@ BURSTS=${BURSTS:-8}
 HUGEPAGES=${HUGEPAGES:-1024}
 OUT=${OUT:-$ROOT/perf/RESULTS.md}
 OVS_VSWITCHD_DPDK=${OVS_VSWITCHD_DPDK:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+PROFILE=${PROFILE:-}
 
 [ "$(id -u)" = 0 ] || { echo "vhost-user.sh: must run as root (hugepages, DPDK)" >&2; exit 1; }
 
@@ -248,8 +254,10 @@ switch_start() {  # switch_start NAME: S0 and S1 exist and listen afterwards
     fastbridge)
       S0=$WORK/fb$SEQ-0.sock
       S1=$WORK/fb$SEQ-1.sock
+      FB_CTL=$WORK/fb$SEQ.ctl
+      DOTNET_PerfMapEnabled=$([ -n "$PROFILE" ] && echo 1 || echo 0) \
       taskset -c "$SWITCH_CPU" "$FASTBRIDGE" run --vhost-user "$S0" --vhost-user "$S1" --workers 1 \
-        --name "fbvu$SUF" --control "$WORK/fb$SEQ.ctl" >"$WORK/fastbridge-$SEQ.log" 2>&1 </dev/null &
+        --name "fbvu$SUF" --control "$FB_CTL" >"$WORK/fastbridge-$SEQ.log" 2>&1 </dev/null &
       SWITCH_PID=$!
       STARTED+=("$SWITCH_PID")
       ;;
@@ -285,6 +293,46 @@ frontend_start() {
 # Measurements
 record() { printf '%s\t%s\t%s\t%s\n' "$REP" "$SW" "$1" "$2" >>"$RAW"; }
 
+FB_CTL=""
+fb_stats() {  # fb_stats FILE: FastBridge's counters (`stats --json`) into FILE (empty when the switch does not answer)
+  timeout 20 "$FASTBRIDGE" stats --json --control "$FB_CTL" >"$1" 2>/dev/null || : >"$1"
+}
+
+fb_drops() {  # fb_drops BEFORE AFTER: "window total reasons" of FastBridge's drops, both ports: during the window
+              # (AFTER - BEFORE), since the switch started (AFTER), and the non-zero reasons of the latter (r=n,...)
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+def drops(path):
+    try:
+        doc = json.load(open(path, encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    total = {}
+    for port in doc.get("ports", []):
+        for reason, n in (port.get("drops") or {}).items():
+            total[reason] = total.get(reason, 0) + n
+    return total
+before, after = drops(sys.argv[1]), drops(sys.argv[2])
+if after is None:
+    print("nan nan unreadable")
+else:
+    window = sum(after.values()) - sum(before.values()) if before is not None else float("nan")
+    reasons = ",".join(f"{r}={n}" for r, n in sorted(after.items()) if n) or "none"
+    print(window, sum(after.values()), reasons)
+PY
+}
+
+gen_fwd_dropped() {  # after `stop`: frames the frontend's io forwarding dropped (its TX ring to the switch full),
+                     # both ports, since `start tx_first` (testpmd prints the forward statistics when it stops)
+  local log=${TP_LOG[gen]} i
+  for i in $(seq 100); do
+    grep -q 'Accumulated forward statistics' "$log" && grep -q '^Done\.' "$log" && break
+    sleep 0.05
+  done
+  awk '/Accumulated forward statistics/ { a = 1; next } a && /TX-dropped:/ { for (i = 1; i < NF; i++) if ($i == "TX-dropped:") d = $(i + 1); a = 0 }
+       END { print (d == "" ? "nan" : d) }' "$log"
+}
+
 cpu_ns() {  # cpu_ns [PID]: CPU time of PID (default SWITCH_PID), all its threads, in ns (schedstat: finer than
             # utime+stime's clock ticks)
   local pid=${1:-$SWITCH_PID}
@@ -312,12 +360,29 @@ measure_load() {  # measure_load SIZE
   testpmd_cmd gen "set txpkts $size"
   testpmd_cmd gen "start tx_first $BURSTS"
   sleep "$WARMUP"
+  if [ "$SW" = fastbridge ]; then fb_stats "$WORK/fb0.json"; fi   # outside the window: a CLI process is not free
   read -r -a s0 <<<"$(testpmd_stats gen)"
   c0=$(cpu_ns); g0=$(cpu_ns "${TP_PID[gen]}"); t0=$(date +%s.%N)
-  sleep "$DURATION"
+  if [ -n "$PROFILE" ] && [ -n "$SWITCH_PID" ]; then
+    mkdir -p "$PROFILE"
+    perf record -q -e cpu-clock -F 4999 -p "$SWITCH_PID" -o "$PROFILE/$SW-${size}B-rep$REP.data" -- sleep "$DURATION" \
+      >>"$LOG" 2>&1 || sleep "$DURATION"
+  else
+    sleep "$DURATION"
+  fi
   read -r -a s1 <<<"$(testpmd_stats gen)"
   c1=$(cpu_ns); g1=$(cpu_ns "${TP_PID[gen]}"); t1=$(date +%s.%N)
   testpmd_cmd gen stop
+  # Why a repetition is slow: frames lost from the loop (each lowers the rate for good) and by whom.
+  record "gen_fwd_dropped_$size" "$(gen_fwd_dropped)"
+  if [ "$SW" = fastbridge ]; then
+    local fw ft fr
+    fb_stats "$WORK/fb1.json"
+    read -r fw ft fr <<<"$(fb_drops "$WORK/fb0.json" "$WORK/fb1.json")"
+    record "fb_drops_window_$size" "$fw"
+    record "fb_drops_total_$size" "$ft"
+    record "fb_drop_reasons_$size" "$fr"
+  fi
   python3 - "$size" "${s0[0]}" "${s1[0]}" "${s1[1]}" "$t0" "$t1" "$((c1 - c0))" "$((g1 - g0))" \
       "$((s1[3] - s0[3]))" "$((s1[4] - s0[4]))" >"$WORK/m" <<'PY'
 import sys
@@ -341,7 +406,8 @@ print(f"rx_nombuf_{size} {int(nombuf)}")
 PY
   local k v
   while read -r k v; do record "$k" "$v"; done <"$WORK/m"
-  say "  $SW ${size}B: $(tr '\n' ' ' <"$WORK/m")"
+  say "  $SW ${size}B: $(tr '\n' ' ' <"$WORK/m")$(awk -v r="$REP" -v w="$SW" -v z="_$size" \
+    '$1 == r && $2 == w && ($3 ~ /^gen_fwd_dropped_/ || $3 ~ /^fb_drop/) && index($3, z) { printf "%s %s ", $3, $4 }' "$RAW")"
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -432,11 +498,13 @@ for line in open(meta_path, encoding="utf-8"):
         k, v = line.rstrip("\n").split("=", 1)
         meta[k] = v
 data = {}   # (switch, key) -> {rep: float}
+text = {}   # (switch, key) -> {rep: str}: what is not a number (FastBridge's drop reasons)
 for line in open(raw_path, encoding="utf-8"):
     rep, sw, key, value = line.rstrip("\n").split("\t")
     try:
         v = float(value)
     except ValueError:
+        text.setdefault((sw, key), {})[rep] = value
         continue
     if v == v:   # not NaN
         data.setdefault((sw, key), {})[rep] = v
@@ -503,6 +571,39 @@ for sw in switches:
     row.append(cell(values(sw, f"gen_cpu_pct_{sizes[0]}")))
     w("| " + " | ".join(row) + " |")
 w("")
+# Every repetition, to explain the spread: a slow one with frames lost from the loop (by the switch: its drop
+# reasons; by the frontend: TX-dropped) or with the frontend starved of CPU (the load average, frontend CPU).
+per_rep = [sw for sw in switches if any(k[0] == sw for k in data)]
+if per_rep:
+    w("Per repetition (64 B first; \"lost\" = frames dropped since `start tx_first`, each lowering the loop's rate for "
+      "good: by the switch (FastBridge's drop counters, both ports, by reason; the window's share in brackets) and by "
+      "the frontend (testpmd io forwarding's TX-dropped: the switch's ring towards it full)):")
+    w("")
+    w("| rep | size | switch | load1 | Mpps | switch CPU % | frontend CPU % | CPU ns/frame | lost by the switch | lost by the frontend |")
+    w("|---:|---:|---|---:|---:|---:|---:|---:|---|---:|")
+    reps = sorted({r for (sw, k), v in data.items() for r in v}, key=int)
+    for rep in reps:
+        for size in sizes:
+            for sw in per_rep:
+                def g(key, sw=sw, rep=rep):
+                    return data.get((sw, key), {}).get(rep)
+                mpps = g(f"mpps_{size}")
+                if mpps is None:
+                    continue
+                lost = "n/a"
+                if sw == "fastbridge":
+                    total, window = g(f"fb_drops_total_{size}"), g(f"fb_drops_window_{size}")
+                    reasons = text.get((sw, f"fb_drop_reasons_{size}"), {}).get(rep, "")
+                    if total is not None:
+                        lost = f"{total:g}" + (f" ({window:g} in window)" if window is not None else "")
+                        lost += f": {reasons}" if reasons and reasons != "none" else ""
+                gen_lost = g(f"gen_fwd_dropped_{size}")
+                gen_lost = None if gen_lost is None else f"{gen_lost:g}"
+                cells = [rep, size, sw, g("load1"), mpps, g(f"load_cpu_pct_{size}"), g(f"gen_cpu_pct_{size}"),
+                         g(f"ns_per_frame_{size}"), lost, gen_lost]
+                w("| " + " | ".join("n/a" if c is None else (fmt(c) if isinstance(c, float) else str(c)) for c in cells) + " |")
+    w("")
+
 problems = []
 for (sw, key), reps in sorted(data.items()):
     if key in ("died", "setup_failed") or (key.startswith(("tx_errors_", "rx_nombuf_")) and any(reps.values())):
