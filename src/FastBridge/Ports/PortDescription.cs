@@ -20,4 +20,11 @@ public class PortDescription
 
     /// <summary>vhost-user ports: whether a frontend (VM) is connected.</summary>
     public bool? Connected { get; set; }
+
+    /// <summary>
+    /// vhost-user ports: why the last frontend connection ended (the frontend closed it, or the port turned it away: a
+    /// malformed message, guest memory that cannot be sealed...); null while none has ended. The port's state reason
+    /// says why it is down now; this says what happened to the last frontend, also when the port was never up.
+    /// </summary>
+    public string? LastDisconnect { get; set; }
 }

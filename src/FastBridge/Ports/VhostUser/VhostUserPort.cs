@@ -62,6 +62,7 @@ public sealed partial class VhostUserPort : Port
         description.Device = Options.SocketPath;
         description.Features = NegotiatedFeatures;
         description.Connected = FrontendConnected;
+        description.LastDisconnect = LastDisconnectReason;
     }
 
     public override bool AcceptsOffloads => _acceptsOffloads;
