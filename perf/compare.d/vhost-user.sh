@@ -14,7 +14,7 @@
 # the frontend connected and idle], `start tx_first`, WARMUP s, then testpmd's own "Rx-pps (since last show)" over
 # DURATION s, summed over both ports; switch CPU over the same window; then stop both. What left the loop is read per
 # repetition too (a slow one is explained by it): testpmd's io-forwarding TX-dropped, and for FastBridge its drop
-# counters by reason (`fastbridge stats --json`, read just before and after the window, outside it). Repetitions alternate the
+# counters by reason (`fastbridge stats --json`, read before the traffic starts and after it stopped). Repetitions alternate the
 # order of the switches (A B C, C B A, ...), and the sizes alternate too. The report gives medians with min..max and
 # each switch's ratio to the floor measured in the same repetition.
 #
@@ -25,8 +25,8 @@
 #              src/FastBridge.Cli Release), OUT (default perf/RESULTS.md: its "vhost-user" section is replaced or
 #              appended; any other path gets the section alone), KEEP_RAW=1 (raw TSV next to OUT), PROFILE=DIR (a
 #              flat `perf record -e cpu-clock` of the switch process over each measured window into
-#              DIR/SWITCH-SIZEB-repN.data; FastBridge then runs with DOTNET_PerfMapEnabled=1 so its JIT-compiled
-#              methods have names; perf itself then shares the machine: do not mix those rates with a plain run's).
+#              DIR/SWITCH-SIZEB-repN.data; FastBridge then runs with DOTNET_PerfMapEnabled=1 and
+#              DOTNET_EnableWriteXorExecute=0 so its JIT-compiled methods have names (perf reads /tmp/perf-PID.map); perf itself then shares the machine: do not mix those rates with a plain run's).
 # Creates only sockets, files, processes and DPDK file prefixes with a random suffix; no network device is created or
 # touched (DPDK runs with --no-pci and virtio-user/vhost vdevs only). Removes what it created on exit (also on Ctrl-C or
 # an error): processes it started (by PID), their hugepage files and /var/run/dpdk/<prefix>, a hugetlbfs mount it made.
@@ -256,6 +256,7 @@ switch_start() {  # switch_start NAME: S0 and S1 exist and listen afterwards
       S1=$WORK/fb$SEQ-1.sock
       FB_CTL=$WORK/fb$SEQ.ctl
       DOTNET_PerfMapEnabled=$([ -n "$PROFILE" ] && echo 1 || echo 0) \
+      DOTNET_EnableWriteXorExecute=$([ -n "$PROFILE" ] && echo 0 || echo 1) \
       taskset -c "$SWITCH_CPU" "$FASTBRIDGE" run --vhost-user "$S0" --vhost-user "$S1" --workers 1 \
         --name "fbvu$SUF" --control "$FB_CTL" >"$WORK/fastbridge-$SEQ.log" 2>&1 </dev/null &
       SWITCH_PID=$!
@@ -298,8 +299,8 @@ fb_stats() {  # fb_stats FILE: FastBridge's counters (`stats --json`) into FILE 
   timeout 20 "$FASTBRIDGE" stats --json --control "$FB_CTL" >"$1" 2>/dev/null || : >"$1"
 }
 
-fb_drops() {  # fb_drops BEFORE AFTER: "window total reasons" of FastBridge's drops, both ports: during the window
-              # (AFTER - BEFORE), since the switch started (AFTER), and the non-zero reasons of the latter (r=n,...)
+fb_drops() {  # fb_drops BEFORE AFTER: "traffic total reasons" of FastBridge's drops, both ports: since the traffic
+              # started (AFTER - BEFORE), since the switch started (AFTER), and the non-zero reasons of the latter
   python3 - "$1" "$2" <<'PY'
 import json, sys
 def drops(path):
@@ -316,9 +317,9 @@ before, after = drops(sys.argv[1]), drops(sys.argv[2])
 if after is None:
     print("nan nan unreadable")
 else:
-    window = sum(after.values()) - sum(before.values()) if before is not None else float("nan")
+    traffic = sum(after.values()) - sum(before.values()) if before is not None else float("nan")
     reasons = ",".join(f"{r}={n}" for r, n in sorted(after.items()) if n) or "none"
-    print(window, sum(after.values()), reasons)
+    print(traffic, sum(after.values()), reasons)
 PY
 }
 
@@ -358,9 +359,11 @@ measure_idle() {  # the frontend is connected and sends nothing: what does the s
 measure_load() {  # measure_load SIZE
   local size=$1 s0 s1 c0 c1 g0 g1 t0 t1
   testpmd_cmd gen "set txpkts $size"
+  # Before the traffic, not at the window: the first stats request JIT-compiles the switch's stats path, which must
+  # not fall into the measured window (a profile showed it there).
+  if [ "$SW" = fastbridge ]; then fb_stats "$WORK/fb0.json"; fi
   testpmd_cmd gen "start tx_first $BURSTS"
   sleep "$WARMUP"
-  if [ "$SW" = fastbridge ]; then fb_stats "$WORK/fb0.json"; fi   # outside the window: a CLI process is not free
   read -r -a s0 <<<"$(testpmd_stats gen)"
   c0=$(cpu_ns); g0=$(cpu_ns "${TP_PID[gen]}"); t0=$(date +%s.%N)
   if [ -n "$PROFILE" ] && [ -n "$SWITCH_PID" ]; then
@@ -379,7 +382,7 @@ measure_load() {  # measure_load SIZE
     local fw ft fr
     fb_stats "$WORK/fb1.json"
     read -r fw ft fr <<<"$(fb_drops "$WORK/fb0.json" "$WORK/fb1.json")"
-    record "fb_drops_window_$size" "$fw"
+    record "fb_drops_traffic_$size" "$fw"
     record "fb_drops_total_$size" "$ft"
     record "fb_drop_reasons_$size" "$fr"
   fi
@@ -576,7 +579,7 @@ w("")
 per_rep = [sw for sw in switches if any(k[0] == sw for k in data)]
 if per_rep:
     w("Per repetition (64 B first; \"lost\" = frames dropped since `start tx_first`, each lowering the loop's rate for "
-      "good: by the switch (FastBridge's drop counters, both ports, by reason; the window's share in brackets) and by "
+      "good: by the switch (FastBridge's drop counters, both ports, with the reasons since it started) and by "
       "the frontend (testpmd io forwarding's TX-dropped: the switch's ring towards it full)):")
     w("")
     w("| rep | size | switch | load1 | Mpps | switch CPU % | frontend CPU % | CPU ns/frame | lost by the switch | lost by the frontend |")
@@ -592,10 +595,10 @@ if per_rep:
                     continue
                 lost = "n/a"
                 if sw == "fastbridge":
-                    total, window = g(f"fb_drops_total_{size}"), g(f"fb_drops_window_{size}")
+                    total, traffic = g(f"fb_drops_total_{size}"), g(f"fb_drops_traffic_{size}")
                     reasons = text.get((sw, f"fb_drop_reasons_{size}"), {}).get(rep, "")
                     if total is not None:
-                        lost = f"{total:g}" + (f" ({window:g} in window)" if window is not None else "")
+                        lost = f"{traffic:g}" if traffic is not None else f"{total:g} (since start)"
                         lost += f": {reasons}" if reasons and reasons != "none" else ""
                 gen_lost = g(f"gen_fwd_dropped_{size}")
                 gen_lost = None if gen_lost is None else f"{gen_lost:g}"
