@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FastBridge.Cli.Commands;
+using FastBridge.Cli.Configuration;
 using FastBridge.Switching;
 using FastBridge.Tests.Infrastructure;
 
@@ -37,16 +37,16 @@ public sealed class MirrorCommandTests
                 { "ports": ["tap0", "tap1", "tap9"],
                   "mirrors": [{"name": "ids", "from": ["tap0", "tap1"], "to": "tap9", "direction": "tx", "vlan": 10}] }
                 """);
-            Mirror mirror = Assert.Single(RunConfig.Load(path).MirrorList(path));
+            Mirror mirror = Assert.Single(RunConfiguration.Load(path).MirrorList());
             Assert.Equal(["tap0", "tap1"], mirror.Sources);
             Assert.Equal("tap9", mirror.Output);
             Assert.Equal(MirrorDirection.Tx, mirror.Direction);
             Assert.Equal(10, mirror.Vlan);
 
             File.WriteAllText(path, """{ "ports": ["tap0", "tap9"], "mirrors": [{"name": "ids", "from": ["tap5"], "to": "tap9"}] }""");
-            Assert.Contains("mirror 'ids': no port named 'tap5'", Assert.Throws<FormatException>(() => RunConfig.Load(path)).Message);
+            Assert.Contains("mirror 'ids': no port named 'tap5'", Assert.Throws<FormatException>(() => RunConfiguration.Load(path)).Message);
             File.WriteAllText(path, """{ "ports": ["tap0", "tap9"], "mirrors": [{"name": "ids", "from": ["tap0"], "to": "tap9", "direction": "in"}] }""");
-            Assert.Contains("must be rx, tx or both", Assert.Throws<FormatException>(() => RunConfig.Load(path)).Message);
+            Assert.Contains("must be rx, tx or both", Assert.Throws<FormatException>(() => RunConfiguration.Load(path)).Message);
         }
         finally
         {
