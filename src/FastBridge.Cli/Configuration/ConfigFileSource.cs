@@ -52,16 +52,13 @@ internal sealed class JsonValueMap
     public JsonTokenType KindOf(string key) => _values.TryGetValue(key, out var value) ? value.Kind : JsonTokenType.None;
 
     /// <summary>" (line L, column C)" for the value at <paramref name="key"/>, or "" when the file has none there.</summary>
-    public string Where(string key)
-    {
-        if (!_values.TryGetValue(key, out var value))
-        {
-            return "";
-        }
+    public string Where(string key) => _values.TryGetValue(key, out var value) ? Where(value.Offset) : "";
 
-        int lineStart = _json.AsSpan(0, value.Offset).LastIndexOf((byte)'\n') + 1;
+    private string Where(int offset)
+    {
+        int lineStart = _json.AsSpan(0, offset).LastIndexOf((byte)'\n') + 1;
         int line = _json.AsSpan(0, lineStart).Count((byte)'\n') + 1;
-        return $" (line {line}, column {value.Offset - lineStart + 1})";
+        return $" (line {line}, column {offset - lineStart + 1})";
     }
 
     /// <summary>Reads <paramref name="json"/>; throws <see cref="ConfigFileFormException"/> when it is not one well-formed JSON object.</summary>
@@ -100,7 +97,7 @@ internal sealed class JsonValueMap
                     key = parent.Length == 0 ? segment : $"{parent}{ConfigurationPath.KeyDelimiter}{segment}";
                     if (!map._values.TryAdd(key, (reader.TokenType, (int)reader.TokenStartIndex)))
                     {
-                        throw new ConfigFileFormException($"is not valid: \"{key.Replace(':', '.')}\" is given twice{map.Where(key)}");
+                        throw new ConfigFileFormException($"is not valid: \"{key.Replace(':', '.')}\" is given twice{map.Where((int)reader.TokenStartIndex)}");
                     }
                 }
 
