@@ -93,11 +93,14 @@ internal sealed class RunOptionsValidator(RunSources sources) : IValidateOptions
         _ => null,
     };
 
-    /// <summary>The mirrors checked as far as the settings alone can (names, directions, VLANs, ports listed in <c>ports</c>).</summary>
-    private static string? MirrorsProblem(RunOptions o)
+    /// <summary>
+    /// The mirrors checked as far as the settings alone can: names, directions, VLANs, and ports the switch will have
+    /// once started (those of <c>ports</c> or <c>--tap</c>, <c>vxlan</c> or <c>--vxlan</c>, and the other port flags).
+    /// </summary>
+    private string? MirrorsProblem(RunOptions o)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        string[] ports = o.PortNames();
+        List<string> ports = [.. o.PortNames(), .. (o.Vxlan ?? []).Select(spec => spec.Split(':')[0]), .. sources.OtherPorts];
         foreach (MirrorOptions options in o.Mirrors ?? [])
         {
             if (!options.ToInfo().TryToMirror(out Mirror? mirror, out string? error))
@@ -117,9 +120,9 @@ internal sealed class RunOptionsValidator(RunSources sources) : IValidateOptions
 
             foreach (string port in mirror.Sources.Append(mirror.Output))
             {
-                if (ports.Length > 0 && Array.IndexOf(ports, port) < 0)
+                if (!ports.Contains(port))
                 {
-                    return $"mirror '{mirror.Name}': no port named '{port}' in \"ports\"";
+                    return $"mirror '{mirror.Name}': no port named '{port}' among the ports the switch starts with ({(ports.Count == 0 ? "none" : string.Join(", ", ports))})";
                 }
             }
         }

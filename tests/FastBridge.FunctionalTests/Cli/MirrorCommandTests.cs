@@ -101,4 +101,28 @@ public sealed class MirrorCommandTests
             Assert.Contains("no mirror named 'ids'", again.Stderr);
         }
     }
+
+    [SkippableFact]
+    public void A_config_file_mirror_may_name_a_port_given_on_the_command_line()
+    {
+        EndToEnd.RequirePrivileges();
+        string suffix = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+        string tap = $"fbmir{suffix}";
+        string socket = Path.Combine(Path.GetTempPath(), $"fbmir-{suffix}.sock");
+        string config = Path.Combine(Path.GetTempPath(), $"fbmir-{suffix}.json");
+        File.WriteAllText(config, $$"""{ "ports": ["{{tap}}"], "mirrors": [{"name": "ids", "from": ["{{tap}}"], "to": "mon{{suffix}}"}] }""");
+        try
+        {
+            using var sw = new RunningSwitch(0, $"--config {config} --stream mon{suffix}={socket}");
+            using CliProcess json = sw.Cli("mirror list --json");
+            JsonElement mirror = ControlRig.Parse(json.Stdout.Trim()).GetProperty("mirrors")[0];
+            Assert.Equal($"mon{suffix}", mirror.GetProperty("to").GetString());
+            Assert.Equal(tap, mirror.GetProperty("from")[0].GetString());
+        }
+        finally
+        {
+            File.Delete(config);
+            File.Delete(socket);
+        }
+    }
 }

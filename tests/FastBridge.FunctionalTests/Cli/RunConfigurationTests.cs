@@ -113,4 +113,23 @@ public sealed class RunConfigurationTests : IDisposable
         twice.SetList("ports", ["t0", "t1", "t0"]);
         Assert.Equal("--tap t0 given twice", Assert.Throws<FormatException>(() => RunConfiguration.Load(null, twice, new RunSources(null, true, []))).Message);
     }
+
+    [Fact]
+    public void A_mirror_may_name_any_port_the_switch_starts_with_and_no_other()
+    {
+        string path = File("""
+            { "ports": ["tap0"], "vxlan": ["vx0:vni=1,local=198.18.0.1"],
+              "mirrors": [{"name": "a", "from": ["tap0", "vx0"], "to": "mon"}, {"name": "b", "from": ["eth9", "vm0"], "to": "tap0"}] }
+            """);
+        var sources = new RunSources(path, TapsGiven: false, OtherPorts: ["mon", "eth9", "vm0"]); // --stream mon=..., --netdev eth9, --vhost-user vm0=...
+        Assert.Equal(["a", "b"], RunConfiguration.Load(path, new CommandLineSource(), sources).MirrorList().Select(m => m.Name));
+
+        FormatException bad = Assert.Throws<FormatException>(() => RunConfiguration.Load(path));
+        Assert.EndsWith("mirror 'a': no port named 'mon' among the ports the switch starts with (tap0, vx0)", bad.Message);
+
+        var taps = new CommandLineSource();
+        taps.SetList("ports", ["t1"]); // --tap replaces the file's ports, tap0 among them
+        bad = Assert.Throws<FormatException>(() => RunConfiguration.Load(path, taps, sources with { TapsGiven = true }));
+        Assert.Contains("mirror 'a': no port named 'tap0'", bad.Message);
+    }
 }
