@@ -49,8 +49,8 @@ internal static class NetdevCli
 
             NetdevPort port = Hosting.StartupPorts.OpenAndAdd<NetdevPort, NetdevException>(bridge, () => NetdevPort.Open(name, options));
 
-            log.LogInformation("netdev {Interface} attached (ifindex {Index}, MTU {Mtu}, {Ring} ring{Up})", name, port.InterfaceIndex, port.Mtu,
-                port.LowLatency ? "TPACKET_V2 frame" : "TPACKET_V3 block", port.BroughtUp ? ", brought up" : "");
+            log.LogInformation("netdev {Interface} attached (ifindex {Index}, MTU {Mtu}, {Ring} ring{Offloads}{Up})", name, port.InterfaceIndex, port.Mtu,
+                port.LowLatency ? "TPACKET_V2 frame" : "TPACKET_V3 block", port.AcceptsOffloads ? ", with offloads" : "", port.BroughtUp ? ", brought up" : "");
         }
     }
 }

@@ -59,7 +59,7 @@ internal static class RunCommand
 
         var noOffloads = new Option<bool>("--no-offloads")
         {
-            Description = "open the TAPs without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
+            Description = "open the TAPs and --netdev sockets without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
         };
 
         Option<string[]> netdevs = NetdevCli.RunOption();
@@ -142,6 +142,7 @@ internal static class RunCommand
                 options.StormLimit = result.GetValue(stormLimit);
             }
 
+            s_netdevOptions = s_netdevOptions with { Offloads = offloads }; // --no-offloads: the netdev ports' too
             s_vhostUser = (vhostUser, result, vhostFromFile);
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
                 offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, netdevPorts, policies, mirrors,

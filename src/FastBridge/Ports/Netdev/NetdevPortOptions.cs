@@ -26,6 +26,16 @@ public sealed record NetdevPortOptions
     /// </summary>
     public bool LowLatency { get; init; }
 
+    /// <summary>
+    /// True (the default): offloads through PACKET_VNET_HDR, a virtio-net header in front of every frame both ways, as
+    /// for a TAP opened with offloads: TSO/USO super-frames and frames with a checksum still to fill come in whole from
+    /// the interface and go out whole to TAP, vhost-user and other netdev ports that take offloads (the kernel cuts
+    /// them where the interface cannot take them whole); a veth peer needs no <c>ethtool -K PEER tx off</c>. False
+    /// (<c>fastbridge run --no-offloads</c>): plain frames; the engine finishes checksums and cuts super-frames before
+    /// transmit, and the peer must send complete frames. Falls back to false where the kernel refuses the option.
+    /// </summary>
+    public bool Offloads { get; init; } = true;
+
     /// <summary>Put the interface into promiscuous mode (for the socket's lifetime), as a switch port must be.</summary>
     public bool Promiscuous { get; init; } = true;
 }
