@@ -161,11 +161,16 @@ public sealed unsafe partial class NetdevPort
     [MethodImpl(MethodImplOptions.NoInlining)]
     private Taken TakeQueued(in RingFrame frame, PacketPool pool, out Packet packet)
     {
+        byte* header = stackalloc byte[VnetHeader.Size];
+        IoVec* iov = stackalloc IoVec[3];
         if (!pool.TryRent(PacketPool.LargeBufferSize, out packet))
         {
             if (pool.LargeCount == 0)
             {
-                _ = Syscall.Readv(_fdNumber, null, 0, out _); // nowhere to put it: take it off the queue
+                // Nowhere to put it: take it off the queue (a datagram read short is gone whole; a read of 0 bytes would not take it).
+                iov[0].Base = header;
+                iov[0].Length = VnetHeader.Size;
+                _ = Syscall.Readv(_fdNumber, iov, 1, out _);
                 CountTakeDrop(DropReason.NoBuffer);
                 return Taken.Dropped;
             }
@@ -173,8 +178,6 @@ public sealed unsafe partial class NetdevPort
             return Taken.Wait;
         }
 
-        byte* header = stackalloc byte[VnetHeader.Size];
-        IoVec* iov = stackalloc IoVec[3];
         int tag = frame.HasTag ? RingFrame.TagSize : 0;
         byte* buffer = packet.Pointer;
         iov[0].Base = header;
