@@ -2,14 +2,15 @@
 # The netdev section of the peer comparison (perf/compare.sh netdev): switches attached to interfaces that already
 # exist, as under libvirt or a container runtime. For each switch: two hosts in network namespaces (198.18.0.1 and .2,
 # MACs 02:00:00:00:00:01/02), each behind a veth pair whose other end (p1SUF, p2SUF) is in the switch's namespace:
-#   - fastbridge-w1 (fastbridge: 2 workers): `fastbridge run --netdev p1 --netdev p2 --workers 1` (AF_PACKET,
-#     TPACKET_V3 receive ring, the default; sendmmsg); fastbridge-v2: the same with `--netdev-ring frames` (TPACKET_V2)
+#   - fastbridge-w1 (fastbridge: 2 workers): `fastbridge run --netdev p1 --netdev p2 --netdev-ring blocks --workers 1`
+#     (AF_PACKET, TPACKET_V3 receive ring; sendmmsg); fastbridge-v2: `--netdev-ring frames` (TPACKET_V2, the default)
 #   - ovs: Open vSwitch's userspace datapath (datapath_type=netdev) with the veths as `system` ports (also AF_PACKET)
 #   - kernel: the Linux bridge over the same veths
 # For these the hosts' veth ends send complete frames (ethtool -K tx off: no partial checksums, no TSO), for every
 # switch alike. The *-tso variants leave the hosts' offloads on (TSO super-frames, partial checksums) and carry them:
 #   - fastbridge-tso / fastbridge-v2-tso: as fastbridge-w1 / fastbridge-v2 (PACKET_VNET_HDR, on by default)
 #   - ovs-tso: OVS userspace with other_config:userspace-tso-enable=true; kernel-tso: the Linux bridge
+# fastbridge-nooff: fastbridge-w1 with --no-offloads (plain frames on the sockets), hosts as for fastbridge-w1.
 # Measured as in perf/compare.sh (same helpers):
 # 64 B and 1518 B frames with trafgen, TCP with iperf3 (1 and 4 streams), RTT with sockperf (ping if missing),
 # switch CPU per million frames; interleaved repetitions, medians with min..max.
@@ -17,7 +18,7 @@
 # Usage (root): perf/compare.sh netdev          REPS=3 DURATION=10
 #               QUICK=1 perf/compare.sh netdev  REPS=1 DURATION=3
 # Environment: REPS, DURATION, RTT_DURATION, SWITCHES (subset of: fastbridge-w1 fastbridge fastbridge-v2 fastbridge-tso
-#              fastbridge-v2-tso kernel kernel-tso ovs ovs-tso),
+#              fastbridge-v2-tso fastbridge-nooff kernel kernel-tso ovs ovs-tso),
 #              OUT (the report file whose "netdev" section is replaced, default perf/RESULTS.md).
 # Creates only namespaces, devices, processes and files with a random suffix, uses 198.18.0.0/15 only, removes all it
 # created on exit; kills only processes it started.
@@ -41,7 +42,7 @@ build_fastbridge
 
 available() {  # available SWITCH: whether its tools are here
   case $1 in
-    fastbridge|fastbridge-w1|fastbridge-v2|fastbridge-tso|fastbridge-v2-tso|kernel|kernel-tso) return 0 ;;
+    fastbridge|fastbridge-w1|fastbridge-v2|fastbridge-tso|fastbridge-v2-tso|fastbridge-nooff|kernel|kernel-tso) return 0 ;;
     ovs|ovs-tso) [ "${HAVE[ovs-vswitchd]}" = 1 ] ;;
     *) echo "netdev.sh: unknown switch '$1'" >&2; exit 2 ;;
   esac
@@ -66,11 +67,12 @@ setup_switch() {  # setup_switch NAME: namespaces, the switch, hosts wired to it
   SWITCH_PID=""
   case $1 in *-tso) make_veths 1 ;; *) make_veths 0 ;; esac
   case $1 in
-    fastbridge|fastbridge-w1|fastbridge-v2|fastbridge-tso|fastbridge-v2-tso)
-      local workers=2 ring=blocks
+    fastbridge|fastbridge-w1|fastbridge-v2|fastbridge-tso|fastbridge-v2-tso|fastbridge-nooff)
+      local workers=2 ring=blocks more=()
       [ "$1" != fastbridge ] && workers=1
       case $1 in fastbridge-v2*) ring=frames ;; esac
-      start_bg "$WORK/fastbridge.log" "$NS_SW" "$FASTBRIDGE" run --netdev "p1$SUF" --netdev "p2$SUF" --netdev-ring "$ring" --workers "$workers" --name "fb$SUF" --control "$WORK/fb.sock"
+      [ "$1" = fastbridge-nooff ] && more=(--no-offloads)
+      start_bg "$WORK/fastbridge.log" "$NS_SW" "$FASTBRIDGE" run --netdev "p1$SUF" --netdev "p2$SUF" --netdev-ring "$ring" --workers "$workers" "${more[@]}" --name "fb$SUF" --control "$WORK/fb.sock"
       SWITCH_PID=$BG_PID
       ;;
     ovs|ovs-tso)
@@ -100,15 +102,15 @@ python3 "$ROOT/perf/report.py" "$RAW" "$WORK/meta" "$WORK/report.md"
 cat >"$WORK/howto.md" <<'HOWTO'
 ### How it was measured (exact commands)
 
-`QUICK=1 SWITCHES="fastbridge-w1 fastbridge-v2 ovs kernel" perf/compare.sh netdev` (perf/compare.d/netdev.sh). Namespaces `h1`, `h2`, `sw` (random suffix); hosts
+`perf/compare.sh netdev` (perf/compare.d/netdev.sh) with REPS, DURATION and SWITCHES as in the header above. Namespaces `h1`, `h2`, `sw` (random suffix); hosts
 198.18.0.1/24 (02:00:00:00:00:01) and 198.18.0.2/24 (02:00:00:00:00:02), IPv6 off, each behind a veth pair whose
 other end `pN` is in `sw`; the hosts' ends send complete frames (`ethtool -K IFN tx off`) for every switch alike,
 except in the rows marked "hosts' offloads on" (`*-tso`), where they keep their default offloads (TSO, partial checksums).
 
 ```sh
 ## switches (in netns sw), attached to the same veths
-fastbridge run --netdev p1 --netdev p2 --workers 1          # AF_PACKET, TPACKET_V3 rx ring, sendmmsg; Release build
-fastbridge run ... --netdev-ring frames --workers 1         # fastbridge-v2: the TPACKET_V2 frame ring (no block timeout)
+fastbridge run --netdev p1 --netdev p2 --netdev-ring blocks --workers 1  # fastbridge-w1: AF_PACKET, TPACKET_V3 rx ring, sendmmsg
+fastbridge run ... --netdev-ring frames --workers 1         # fastbridge-v2: the TPACKET_V2 frame ring (no block timeout; the default)
 ## both with offloads (PACKET_VNET_HDR, the default since this run; --no-offloads turns them off): fastbridge-tso, fastbridge-v2-tso
 ovs-vsctl ... --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true   # ovs-tso only
 ovs-vsctl ... add-br BR -- set bridge BR datapath_type=netdev
@@ -130,8 +132,11 @@ parts = body.split('```')
 body = '```'.join(re.sub(r'^(#+) ', lambda m: '#' + m.group(1) + ' ', part, flags=re.M) if k % 2 == 0 else part for k, part in enumerate(parts))
 body = body.replace('## ', '## netdev: ', 1).replace('OVS userspace (netdev, tap)', 'OVS userspace (netdev datapath, veths as system ports)')
 body = body.replace('| OVS userspace + userspace-tso |', "| OVS userspace + `userspace-tso-enable=true`, hosts' offloads on |")
-body = body.replace('| fastbridge-tso |', "| FastBridge `--workers 1`, hosts' offloads on |")
-body = body.replace('| fastbridge-v2-tso |', "| FastBridge `--workers 1 --netdev-ring frames`, hosts' offloads on |")
+body = body.replace('| FastBridge `--workers 1` |', '| FastBridge `--workers 1 --netdev-ring blocks` (TPACKET_V3) |')
+body = body.replace('| FastBridge `--workers 1 --netdev-ring frames` (TPACKET_V2) |', '| FastBridge `--workers 1` (`--netdev-ring frames`, TPACKET_V2, the default) |')
+body = body.replace('| fastbridge-tso |', "| FastBridge `--workers 1 --netdev-ring blocks`, hosts' offloads on |")
+body = body.replace('| fastbridge-v2-tso |', "| FastBridge `--workers 1` (frames), hosts' offloads on |")
+body = body.replace('| fastbridge-nooff |', "| FastBridge `--workers 1 --netdev-ring blocks --no-offloads` |")
 body = body.replace('| kernel-tso |', "| Linux bridge (veth), hosts' offloads on |")
 block = '<!-- netdev:begin (perf/compare.sh netdev writes this section) -->\n' + body.rstrip() + '\n<!-- netdev:end -->\n'
 try:

@@ -11,10 +11,10 @@ namespace FastBridge.Ports.Netdev;
 /// <remarks>
 /// <para>
 /// Design: one AF_PACKET SOCK_RAW socket bound to the interface's index with protocol ETH_P_ALL (bound only after the
-/// ring is set up, so it never sees other interfaces' traffic). Receive walks a ring mapped into the process. With
-/// <see cref="NetdevPortOptions.LowLatency"/> a TPACKET_V2 ring: one slot per frame, each with its own status word,
-/// handed over (and the socket made readable) as soon as the kernel wrote it; the port copies the frame out and
-/// gives the slot back at once. By default a TPACKET_V3 ring: the kernel fills fixed-size blocks with
+/// ring is set up, so it never sees other interfaces' traffic). Receive walks a ring mapped into the process. By
+/// default (<see cref="NetdevPortOptions.LowLatency"/>) a TPACKET_V2 ring: one slot per frame, each with its own status
+/// word, handed over (and the socket made readable) as soon as the kernel wrote it; the port copies the frame out and
+/// gives the slot back at once. Otherwise a TPACKET_V3 ring: the kernel fills fixed-size blocks with
 /// variable-size frames and hands a block over when it is full or its timeout
 /// (<see cref="NetdevPortOptions.BlockTimeoutMs"/>) ran out; the port returns the whole block after its last frame.
 /// Either way each frame is copied into a pool buffer (putting back the 802.1Q tag the kernel stripped,
