@@ -149,7 +149,8 @@ internal sealed partial class Worker : IDisposable
 
     private void Run()
     {
-        Interop.IoUringBatch.PrepareThread(); // this worker's io_uring for batched TAP writes, where the kernel allows one
+        Interop.IoUringBatch.PrepareThread(); // this worker's io_uring for batched TAP I/O, where the kernel allows one
+        Interop.IoUringBatch.Current?.RegisterWakeFd(_wakeFd.Fd); // read completions wake it when it sleeps
         int idle = 0;
         while (!_stop)
         {
@@ -170,14 +171,18 @@ internal sealed partial class Worker : IDisposable
 
             Volatile.Write(ref _sleeping, 1);
             Interlocked.MemoryBarrier();
+            Interop.IoUringBatch? ring = Interop.IoUringBatch.Current;
+            ring?.AllowWake(true); // from here a read completion signals _wakeFd (a full fence follows)
             if (!_commands.IsEmpty || _stop || Pass() > 0)
             {
+                ring?.AllowWake(false);
                 Volatile.Write(ref _sleeping, 0);
                 idle = 0;
                 continue;
             }
 
             _epoll.Wait(WaitTimeoutMs);
+            ring?.AllowWake(false);
             Volatile.Write(ref _sleeping, 0);
             _wakeFd.Drain();
             Volatile.Write(ref _wakePending, 0);
@@ -185,6 +190,11 @@ internal sealed partial class Worker : IDisposable
         }
 
         ApplyCommands();
+        foreach (PortSlot slot in _owned)
+        {
+            slot.Port.UnbindReceive(); // armed reads cancelled, their buffers back in the pool, before the ring goes
+        }
+
         Interop.IoUringBatch.ReleaseThread();
     }
 
@@ -205,6 +215,7 @@ internal sealed partial class Worker : IDisposable
             if (slot.Port.State == Ports.PortState.Gone)
             {
                 StopPolling(i);
+                slot.Port.UnbindReceive(); // once: its armed reads cancelled, what they read counted and released
                 continue;
             }
 
@@ -214,6 +225,16 @@ internal sealed partial class Worker : IDisposable
         for (int i = 0; i < owned.Length; i++)
         {
             moved += Transmit(owned[i]);
+        }
+
+        if (Interop.IoUringBatch.Current is { } ring)
+        {
+            ring.Flush(); // reads re-armed this pass and not yet sent along with a write burst (no call when none)
+            ring.ReapReads(); // completions for ports already visited this pass wait in their queues, counted below
+            if (ring.Undelivered > 0)
+            {
+                moved++; // frames read and not yet taken: this pass did not find the ports idle
+            }
         }
 
         return moved;
