@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
 using FastBridge.Frames;
@@ -50,6 +51,7 @@ internal sealed partial class Worker : IDisposable
     private int _sleeping;
     private int _wakePending;
     private long _passes;
+    private long _idleSince;
     private volatile bool _stop;
 
     /// <param name="id">This worker's index in <see cref="DataplaneView.Workers"/>.</param>
@@ -163,7 +165,12 @@ internal sealed partial class Worker : IDisposable
                 continue;
             }
 
-            if (++idle < _idleSpins)
+            if (idle == 0)
+            {
+                _idleSince = Stopwatch.GetTimestamp();
+            }
+
+            if (++idle < _idleSpins || SpinsOnRing(idle))
             {
                 Thread.SpinWait(8);
                 continue;
@@ -239,6 +246,18 @@ internal sealed partial class Worker : IDisposable
 
         return moved;
     }
+
+    /// <summary>
+    /// Microseconds an idle worker whose ports read through its ring keeps spinning past <c>IdleSpins</c> passes: such
+    /// passes make no system call and take well under a microsecond, so counted passes alone would end the spin ~10x
+    /// sooner than with one readv per port per pass, and the next frame would find the worker asleep (a wake-up costs
+    /// RTT). FASTBRIDGE_IDLE_SPIN_US sets it (0: passes only); perf/README.md has the measurements.
+    /// </summary>
+    private static readonly long s_ringSpinTicks = Stopwatch.Frequency
+        * (long.TryParse(Environment.GetEnvironmentVariable("FASTBRIDGE_IDLE_SPIN_US"), out long us) && us >= 0 ? us : 50) / 1_000_000;
+
+    private bool SpinsOnRing(int idle) =>
+        idle < 1_000_000 && Interop.IoUringBatch.Current is { ReadsInFlight: > 0 } && Stopwatch.GetTimestamp() - _idleSince < s_ringSpinTicks;
 
     private void StopPolling(int ownedIndex)
     {

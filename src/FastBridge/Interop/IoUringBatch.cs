@@ -204,7 +204,8 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
     {
         if (_unsubmitted + count > _sqEntries && !Flush())
         {
-            return 0; // the ring failed: nothing of this batch was written
+            new Span<int>(results, count).Fill(NotDone); // the ring failed: nothing of this batch was written
+            return 0;
         }
 
         uint tail = *_sqTail; // this thread is the only producer
