@@ -141,7 +141,7 @@ internal sealed unsafe partial class IoUringBatch
         byte* sqe = NextSqe();
         sqe[0] = OpAsyncCancel;
         *(int*)(sqe + 4) = -1;
-        *(ulong*)(sqe + 8) = ReadTag | ((ulong)(uint)reader << 16) | (uint)slot;
+        *(ulong*)(sqe + 16) = ReadTag | ((ulong)(uint)reader << 16) | (uint)slot; // addr: the user_data to cancel
         *(ulong*)(sqe + 32) = CancelTag;
     }
 
@@ -185,12 +185,13 @@ internal sealed unsafe partial class IoUringBatch
     }
 
     /// <summary>
-    /// Submits what is queued and waits (io_uring_enter) until at least one completion arrives, then reaps: the way a
-    /// reader waits for its cancelled reads. False when the ring failed.
+    /// Submits what is queued and lets the kernel finish what it has for this thread (io_uring_enter with GETEVENTS
+    /// and nothing to wait for: a cancelled read's completion is posted there), then reaps: the way a reader collects
+    /// its cancelled reads. Never blocks. False when the ring failed.
     /// </summary>
-    public bool SubmitAndWaitOne()
+    public bool SubmitAndCollect()
     {
-        long r = Enter(_ringFd, (uint)_unsubmitted, 1, EnterGetEvents);
+        long r = Enter(_ringFd, (uint)_unsubmitted, 0, EnterGetEvents);
         if (r < 0)
         {
             int errno = Marshal.GetLastPInvokeError();

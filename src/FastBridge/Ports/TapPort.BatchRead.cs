@@ -117,11 +117,16 @@ public sealed unsafe partial class TapPort : IRingReader
                 }
             }
 
-            for (int tries = 0; _armed > 0 && tries < 10_000; tries++)
+            for (int tries = 0; _armed > 0 && tries < 2000; tries++)
             {
-                if (!ring.SubmitAndWaitOne())
+                if (!ring.SubmitAndCollect())
                 {
                     break;
+                }
+
+                if (_armed > 0 && tries > 0)
+                {
+                    Thread.Sleep(1); // control path (port removal): bounded, never a wait for ever on the dataplane
                 }
             }
 
