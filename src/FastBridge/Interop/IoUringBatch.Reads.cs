@@ -38,6 +38,17 @@ internal sealed unsafe partial class IoUringBatch
     private const byte OpAsyncCancel = 14;
     private const uint RegisterEventFd = 4;
     private const uint CqEventFdDisabled = 1;
+    private const uint SetupCoopTaskRun = 1 << 8;
+    private const uint SetupTaskRunFlag = 1 << 9;
+    private const uint SqTaskRun = 1 << 2;
+
+    /// <summary>
+    /// IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG (default; <c>FASTBRIDGE_IO_URING_COOP=0</c> turns it off): a frame
+    /// arriving for an armed read does not interrupt the running worker with an IPI (costly in a VM); the kernel sets
+    /// IORING_SQ_TASKRUN in the shared flags instead, and <see cref="ReapReads"/> lets the read finish with one
+    /// io_uring_enter. A worker asleep in epoll_wait is still woken (the task work wakes an interruptible sleep).
+    /// </summary>
+    private static readonly uint s_setupFlags = Environment.GetEnvironmentVariable("FASTBRIDGE_IO_URING_COOP") == "0" ? 0 : SetupCoopTaskRun | SetupTaskRunFlag;
 
     private IRingReader?[] _readers = new IRingReader?[8];
     private int _unsubmitted;
@@ -178,6 +189,11 @@ internal sealed unsafe partial class IoUringBatch
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReapReads()
     {
+        if ((Volatile.Read(ref *_sqFlags) & SqTaskRun) != 0)
+        {
+            Enter(_ringFd, 0, 0, EnterGetEvents); // task work waiting (a read's frame arrived): run it here, no IPI
+        }
+
         if (HasCompletions)
         {
             Reap(null);

@@ -83,6 +83,7 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
     private readonly uint* _cqHead;
     private readonly uint* _cqTail;
     private readonly uint* _cqFlags;
+    private readonly uint* _sqFlags;
     private readonly uint _cqMask;
     private readonly uint _sqEntries;
     private readonly byte* _cqes;
@@ -126,6 +127,7 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
         byte* cq = (byte*)_cqMap;
         _sqTail = (uint*)(sq + *(uint*)(sqOff + 4));
         _sqMask = *(uint*)(sq + *(uint*)(sqOff + 8));
+        _sqFlags = (uint*)(sq + *(uint*)(sqOff + 16));
         _sqArray = (uint*)(sq + *(uint*)(sqOff + 24));
         _cqHead = (uint*)(cq + *(uint*)cqOff);
         _cqTail = (uint*)(cq + *(uint*)(cqOff + 4));
@@ -173,7 +175,14 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
     {
         byte* parameters = stackalloc byte[120]; // struct io_uring_params
         new Span<byte>(parameters, 120).Clear();
+        *(uint*)(parameters + 8) = s_setupFlags;
         long fd = Setup(RingEntries, parameters);
+        if (fd < 0 && s_setupFlags != 0 && Marshal.GetLastPInvokeError() == Errno.EINVAL)
+        {
+            new Span<byte>(parameters, 120).Clear(); // a kernel before 5.19: no cooperative task running
+            fd = Setup(RingEntries, parameters);
+        }
+
         if (fd < 0)
         {
             s_refused = true; // ENOSYS, EPERM (seccomp, io_uring_disabled), ENOMEM (memlock): the same next time
