@@ -36,6 +36,7 @@ internal sealed partial class Worker
 
         _owned = owned;
         _polled = polled;
+        slot.Port.BindReceive();
     }
 
     private void RemoveOwned(PortSlot slot)
@@ -47,6 +48,7 @@ internal sealed partial class Worker
         }
 
         StopPolling(at);
+        slot.Port.UnbindReceive(); // reads armed in this worker's ring are cancelled and their buffers returned
         var owned = new PortSlot[_owned.Length - 1];
         var polled = new bool[owned.Length];
         for (int i = 0, j = 0; i < _owned.Length; i++)

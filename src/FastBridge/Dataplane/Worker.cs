@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
 using FastBridge.Frames;
@@ -51,6 +52,7 @@ internal sealed partial class Worker : IDisposable
     private int _sleeping;
     private int _wakePending;
     private long _passes;
+    private long _idleSince;
     private volatile bool _stop;
 
     /// <param name="id">This worker's index in <see cref="DataplaneView.Workers"/>.</param>
@@ -150,7 +152,8 @@ internal sealed partial class Worker : IDisposable
 
     private void Run()
     {
-        Interop.IoUringBatch.PrepareThread(); // this worker's io_uring for batched TAP writes, where the kernel allows one
+        Interop.IoUringBatch.PrepareThread(); // this worker's io_uring for batched TAP I/O, where the kernel allows one
+        Interop.IoUringBatch.Current?.RegisterWakeFd(_wakeFd.Fd); // read completions wake it when it sleeps
         int idle = 0;
         while (!_stop)
         {
@@ -163,7 +166,12 @@ internal sealed partial class Worker : IDisposable
                 continue;
             }
 
-            if (++idle < _idleSpins)
+            if (idle == 0)
+            {
+                _idleSince = Stopwatch.GetTimestamp();
+            }
+
+            if (++idle < _idleSpins || SpinsOnRing(idle))
             {
                 Thread.SpinWait(8);
                 continue;
@@ -171,15 +179,19 @@ internal sealed partial class Worker : IDisposable
 
             Volatile.Write(ref _sleeping, 1);
             Interlocked.MemoryBarrier();
+            Interop.IoUringBatch? ring = Interop.IoUringBatch.Current;
+            ring?.AllowWake(true); // from here a read completion signals _wakeFd (a full fence follows)
             PrepareOwnedToSleep();
             if (!_commands.IsEmpty || _stop || Pass() > 0)
             {
+                ring?.AllowWake(false);
                 Volatile.Write(ref _sleeping, 0);
                 idle = 0;
                 continue;
             }
 
             _epoll.Wait(WaitTimeoutMs);
+            ring?.AllowWake(false);
             Volatile.Write(ref _sleeping, 0);
             _wakeFd.Drain();
             Volatile.Write(ref _wakePending, 0);
@@ -187,6 +199,11 @@ internal sealed partial class Worker : IDisposable
         }
 
         ApplyCommands();
+        foreach (PortSlot slot in _owned)
+        {
+            slot.Port.UnbindReceive(); // armed reads cancelled, their buffers back in the pool, before the ring goes
+        }
+
         Interop.IoUringBatch.ReleaseThread();
     }
 
@@ -207,6 +224,7 @@ internal sealed partial class Worker : IDisposable
             if (slot.Port.State == Ports.PortState.Gone)
             {
                 StopPolling(i);
+                slot.Port.UnbindReceive(); // once: its armed reads cancelled, what they read counted and released
                 continue;
             }
 
@@ -216,6 +234,16 @@ internal sealed partial class Worker : IDisposable
         for (int i = 0; i < owned.Length; i++)
         {
             moved += Transmit(owned[i]);
+        }
+
+        if (Interop.IoUringBatch.Current is { } ring)
+        {
+            ring.Flush(); // reads re-armed this pass and not yet sent along with a write burst (no call when none)
+            ring.ReapReads(); // completions for ports already visited this pass wait in their queues, counted below
+            if (ring.Undelivered > 0)
+            {
+                moved++; // frames read and not yet taken: this pass did not find the ports idle
+            }
         }
 
         return moved;
@@ -230,6 +258,18 @@ internal sealed partial class Worker : IDisposable
             owned[i].Port.PrepareToSleep();
         }
     }
+
+    /// <summary>
+    /// Microseconds an idle worker whose ports read through its ring keeps spinning past <c>IdleSpins</c> passes: such
+    /// passes make no system call and take well under a microsecond, so counted passes alone would end the spin ~10x
+    /// sooner than with one readv per port per pass, and the next frame would find the worker asleep (a wake-up costs
+    /// RTT). FASTBRIDGE_IDLE_SPIN_US sets it (0: passes only); perf/README.md has the measurements.
+    /// </summary>
+    private static readonly long s_ringSpinTicks = Stopwatch.Frequency
+        * (long.TryParse(Environment.GetEnvironmentVariable("FASTBRIDGE_IDLE_SPIN_US"), out long us) && us >= 0 ? us : 50) / 1_000_000;
+
+    private bool SpinsOnRing(int idle) =>
+        idle < 1_000_000 && Interop.IoUringBatch.Current is { ReadsInFlight: > 0 } && Stopwatch.GetTimestamp() - _idleSince < s_ringSpinTicks;
 
     private void StopPolling(int ownedIndex)
     {

@@ -28,6 +28,7 @@ internal static class Errno
     public const int EOPNOTSUPP = 95;
     public const int ENETDOWN = 100;
     public const int ENOBUFS = 105;
+    public const int ECANCELED = 125;
 
     /// <summary>EWOULDBLOCK is EAGAIN on Linux.</summary>
     public const int EWOULDBLOCK = EAGAIN;

@@ -41,6 +41,10 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
 
     private const int SysIoUringSetup = 425;
     private const int SysIoUringEnter = 426;
+    private const int SysIoUringRegister = 427;
+
+    /// <summary>Submission entries asked of io_uring_setup: a write burst plus every read a worker keeps armed.</summary>
+    private const uint RingEntries = MaxBatch + MaxReadsInFlight;
     private const uint EnterGetEvents = 1;
     private const byte OpWritev = 2;
     private const long OffSqRing = 0;
@@ -78,7 +82,10 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
     private readonly uint _sqMask;
     private readonly uint* _cqHead;
     private readonly uint* _cqTail;
+    private readonly uint* _cqFlags;
+    private readonly uint* _sqFlags;
     private readonly uint _cqMask;
+    private readonly uint _sqEntries;
     private readonly byte* _cqes;
     private readonly byte* _sqes;
     private readonly void* _scratch;
@@ -120,10 +127,13 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
         byte* cq = (byte*)_cqMap;
         _sqTail = (uint*)(sq + *(uint*)(sqOff + 4));
         _sqMask = *(uint*)(sq + *(uint*)(sqOff + 8));
+        _sqFlags = (uint*)(sq + *(uint*)(sqOff + 16));
         _sqArray = (uint*)(sq + *(uint*)(sqOff + 24));
         _cqHead = (uint*)(cq + *(uint*)cqOff);
         _cqTail = (uint*)(cq + *(uint*)(cqOff + 4));
         _cqMask = *(uint*)(cq + *(uint*)(cqOff + 8));
+        _cqFlags = (uint*)(cq + *(uint*)(cqOff + 24));
+        _sqEntries = sqEntries;
         _cqes = cq + *(uint*)(cqOff + 20);
         _sqes = (byte*)_sqesMap;
 
@@ -165,7 +175,14 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
     {
         byte* parameters = stackalloc byte[120]; // struct io_uring_params
         new Span<byte>(parameters, 120).Clear();
-        long fd = Setup(MaxBatch, parameters);
+        *(uint*)(parameters + 8) = s_setupFlags;
+        long fd = Setup(RingEntries, parameters);
+        if (fd < 0 && s_setupFlags != 0 && Marshal.GetLastPInvokeError() == Errno.EINVAL)
+        {
+            new Span<byte>(parameters, 120).Clear(); // a kernel before 5.19: no cooperative task running
+            fd = Setup(RingEntries, parameters);
+        }
+
         if (fd < 0)
         {
             s_refused = true; // ENOSYS, EPERM (seccomp, io_uring_disabled), ENOMEM (memlock): the same next time
@@ -194,6 +211,12 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
     /// </summary>
     public int WritevBatch(int fd, int iovPerOp, int count, int* results)
     {
+        if (_unsubmitted + count > _sqEntries && !Flush())
+        {
+            new Span<int>(results, count).Fill(NotDone); // the ring failed: nothing of this batch was written
+            return 0;
+        }
+
         uint tail = *_sqTail; // this thread is the only producer
         for (int k = 0; k < count; k++)
         {
@@ -211,12 +234,14 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
         }
 
         Volatile.Write(ref *_sqTail, tail + (uint)count);
+        int toSubmit = _unsubmitted + count; // read re-arms queued since the last enter go in the same call
+        _unsubmitted = 0;
         int submitted = 0;
         int reaped = 0;
         int retries = 0;
         while (reaped < count)
         {
-            long r = Enter(_ringFd, (uint)(count - submitted), (uint)(count - reaped), EnterGetEvents);
+            long r = Enter(_ringFd, (uint)(toSubmit - submitted), (uint)(count - reaped), EnterGetEvents);
             if (r < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -226,7 +251,7 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
                     continue; // interrupted, or completions to take first: submit the rest again
                 }
 
-                ReleaseThread(); // the kernel drops what it had not consumed
+                Fail(); // the kernel drops what it had not consumed
                 return reaped;
             }
 
@@ -237,24 +262,53 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
         return reaped;
     }
 
-    /// <summary>Takes every completion there is into <paramref name="results"/>; returns how many.</summary>
+    /// <summary>
+    /// Takes every completion there is: a write's result into <paramref name="results"/> (when not null), a read's to
+    /// the port that armed it, a cancellation's nowhere. Returns how many writes completed.
+    /// </summary>
     private int Reap(int* results)
     {
         uint head = *_cqHead;
         uint tail = Volatile.Read(ref *_cqTail);
-        int n = 0;
-        for (; head != tail; head++, n++)
+        int writes = 0;
+        for (; head != tail; head++)
         {
             byte* cqe = _cqes + ((head & _cqMask) * CqeSize);
-            ulong index = *(ulong*)cqe;
-            if (index < MaxBatch)
+            ulong tag = *(ulong*)cqe;
+            int result = *(int*)(cqe + 8);
+            if (tag < MaxBatch)
             {
-                results[(int)index] = *(int*)(cqe + 8);
+                if (results != null)
+                {
+                    results[(int)tag] = result;
+                }
+
+                writes++;
+            }
+            else if ((tag & ReadTag) != 0)
+            {
+                CompleteRead(tag, result);
             }
         }
 
         Volatile.Write(ref *_cqHead, head);
-        return n;
+        return writes;
+    }
+
+    /// <summary>True once the ring was torn down (a failure, or its thread released it).</summary>
+    public bool IsDisposed => _disposed;
+
+    /// <summary>Tears the ring down after an io_uring_enter failed for good: the thread goes on without one.</summary>
+    private void Fail()
+    {
+        if (ReferenceEquals(s_current, this))
+        {
+            ReleaseThread();
+        }
+        else
+        {
+            Dispose();
+        }
     }
 
     public void Dispose()
@@ -291,6 +345,9 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
 
     private static long Enter(int ringFd, uint toSubmit, uint minComplete, uint flags) =>
         SyscallRaw(SysIoUringEnter, ringFd, toSubmit, minComplete, flags, 0, 0);
+
+    private static long Register(int ringFd, uint opcode, nint argument, uint count) =>
+        SyscallRaw(SysIoUringRegister, ringFd, opcode, argument, count, 0, 0);
 
     /// <summary>syscall(2): glibc's is plain assembly that takes its six arguments from the integer registers and the stack.</summary>
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]

@@ -165,6 +165,19 @@ public abstract class Port : IDisposable
 
     internal void Detach() => _wake = null;
 
+    /// <summary>
+    /// Called by the owning worker, on its thread, when it takes the port: a port that reads through the worker's own
+    /// resources (a TAP port's reads armed in the worker's io_uring) sets them up here.
+    /// </summary>
+    internal virtual void BindReceive()
+    {
+    }
+
+    /// <summary>Called by the owning worker, on its thread, when it lets the port go or stops: undoes <see cref="BindReceive"/>.</summary>
+    internal virtual void UnbindReceive()
+    {
+    }
+
     /// <summary>Tells the owning worker that frames are waiting (for ports without a <see cref="PollFd"/>).</summary>
     protected void RequestPoll() => _wake?.Invoke();
 

@@ -30,7 +30,7 @@ public sealed unsafe partial class TapPort
         try
         {
             IfReq request = IfReq.ForName(name);
-            request.Flags = options.TunFlags;
+            request.Flags = (short)(options.TunFlags | s_napiFlag); // TapPort.Napi.cs
             if (Syscall.Ioctl(fd, Tun.TUNSETIFF, &request, out errno) < 0)
             {
                 throw new TapException(OpenErrorMessage(name, errno, existed), errno, name);

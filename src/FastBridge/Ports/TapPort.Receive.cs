@@ -18,6 +18,11 @@ public sealed unsafe partial class TapPort
 
     protected internal override int Receive(PacketPool pool, Span<Packet> burst)
     {
+        if (_readRing is { } ring)
+        {
+            return ReceiveFromRing(ring, pool, burst); // TapPort.BatchRead.cs
+        }
+
         if (State == PortState.Gone)
         {
             return 0;

@@ -23,7 +23,7 @@ public sealed unsafe partial class TapPort
     protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
     {
         int i = 0;
-        if (frames.Length >= 2 && !_batchRefused && State != PortState.Gone && IoUringBatch.Current is { } ring)
+        if (!_batchRefused && State != PortState.Gone && IoUringBatch.Current is { } ring && (frames.Length >= 2 || ring.HasQueued))
         {
             i = TransmitBatched(ring, frames, outcome);
         }
