@@ -62,6 +62,10 @@ internal static class RunCommand
             Description = "open the TAPs without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
         };
 
+        var tapQueues = RunLimit.TapQueues.Option(
+            "queues per TAP (IFF_MULTI_QUEUE when more than 1): each queue read by one worker, each worker writing through its own; " +
+            "match --workers to let frame rate grow with them", 1);
+
         Option<string[]> netdevs = NetdevCli.RunOption();
         Option<string[]> vxlans = VxlanCli.RunOption();
         Option<string> netdevRing = NetdevCli.RingOption();
@@ -69,7 +73,7 @@ internal static class RunCommand
         Option<string?> streamGroup = StreamPortCli.Group();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, netdevs, netdevRing, vxlans, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
+            taps, netdevs, netdevRing, vxlans, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads, tapQueues,
         };
         var vhostUser = new VhostUserRunOptions();
         foreach (Option option in vhostUser.All)
@@ -88,6 +92,7 @@ internal static class RunCommand
             string? socketPath = result.GetValue(control);
             string? metricsAt = result.GetValue(metrics);
             bool offloads = !result.GetValue(noOffloads);
+            int queues = result.GetValue(tapQueues);
             Dictionary<string, Switching.PortPolicy>? policies = null;
             string[] netdevPorts = result.GetValue(netdevs) ?? [];
             VhostUserPortConfig[] vhostFromFile = [];
@@ -113,6 +118,7 @@ internal static class RunCommand
                 options.StormLimit = Given(result, stormLimit) ? result.GetValue(stormLimit) : loaded.StormLimit ?? options.StormLimit;
                 metricsAt ??= loaded.Metrics;
                 offloads = Given(result, noOffloads) ? !result.GetValue(noOffloads) : loaded.Offloads ?? offloads;
+                queues = Given(result, tapQueues) ? queues : loaded.TapQueues ?? queues;
                 if (ports.Length == 0) // --tap replaces the file's whole port list
                 {
                     ports = loaded.TapNames();
@@ -144,7 +150,7 @@ internal static class RunCommand
 
             s_vhostUser = (vhostUser, result, vhostFromFile);
             return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, netdevPorts, policies, mirrors,
+                new TapPortOptions { Offloads = offloads, Queues = queues }, netdevPorts, policies, mirrors,
                 (result.GetValue(streams) ?? [], result.GetValue(streamGroup)));
         });
         return command;

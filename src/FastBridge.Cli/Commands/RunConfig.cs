@@ -33,6 +33,9 @@ internal sealed partial class RunConfig
 
     public bool? Offloads { get; set; }
 
+    /// <summary>Queues per TAP of "ports" (<c>run --tap-queues</c>): more than one opens each with IFF_MULTI_QUEUE.</summary>
+    public int? TapQueues { get; set; }
+
     /// <summary>VXLAN tunnel ports, each "NAME:vni=42,local=ADDR,remote=ADDR" as <c>run --vxlan</c> takes it.</summary>
     public List<string>? Vxlan { get; set; }
 
@@ -83,6 +86,7 @@ internal sealed partial class RunConfig
         ["storm_limit"] = "a whole number of frames per second",
         ["metrics"] = "an ADDRESS:PORT (text)",
         ["offloads"] = "true or false",
+        ["tap_queues"] = $"a whole number of queues per TAP, 1 to {FastBridge.Ports.TapPort.MaxQueues}",
         ["vxlan"] = "a list of VXLAN ports, e.g. [\"vx0:vni=42,local=198.18.0.1,remote=198.18.0.2\"]",
     };
 
@@ -116,6 +120,7 @@ internal sealed partial class RunConfig
         RunLimit.Workers.Check(Workers, path);
         RunLimit.MaxMacsPerPort.Check(MaxMacsPerPort, path);
         RunLimit.StormLimit.Check(StormLimit, path);
+        RunLimit.TapQueues.Check(TapQueues, path);
 
         if (Metrics is not null && !FastBridge.Cli.Metrics.PrometheusEndpoint.TryParse(Metrics, out _, out string? metricsError))
         {

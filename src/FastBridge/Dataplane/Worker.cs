@@ -44,6 +44,7 @@ internal sealed partial class Worker : IDisposable
 
     private DataplaneView? _view;
     private PortSlot[] _owned = [];
+    private int[] _ownedQueue = []; // _ownedQueue[i]: which queue of _owned[i] this worker receives (0 unless multi-queue)
     private bool[] _polled = [];
 
     private long _allocatedBytes;
@@ -150,6 +151,7 @@ internal sealed partial class Worker : IDisposable
     private void Run()
     {
         Interop.IoUringBatch.PrepareThread(); // this worker's io_uring for batched TAP writes, where the kernel allows one
+        Ports.Port.WorkerIndex = Id; // a multi-queue port transmits this worker's frames through its queue (Port.Queues.cs)
         int idle = 0;
         while (!_stop)
         {
@@ -208,12 +210,15 @@ internal sealed partial class Worker : IDisposable
                 continue;
             }
 
-            moved += ReceiveAndSwitch(view, slot);
+            moved += ReceiveAndSwitch(view, slot, _ownedQueue[i]);
         }
 
         for (int i = 0; i < owned.Length; i++)
         {
-            moved += Transmit(owned[i]);
+            if (_ownedQueue[i] == 0) // the owner of queue 0 alone drains the rings towards the port (one consumer each)
+            {
+                moved += Transmit(owned[i]);
+            }
         }
 
         return moved;
@@ -223,7 +228,7 @@ internal sealed partial class Worker : IDisposable
     {
         if (_polled[ownedIndex])
         {
-            _epoll.Remove(_owned[ownedIndex].Port.PollFd);
+            _epoll.Remove(_owned[ownedIndex].Port.QueuePollFd(_ownedQueue[ownedIndex]));
             _polled[ownedIndex] = false;
         }
     }
