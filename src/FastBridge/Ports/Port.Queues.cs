@@ -24,7 +24,7 @@ namespace FastBridge.Ports;
 public abstract partial class Port
 {
     [ThreadStatic]
-    private static int t_workerIndex;
+    private static int s_workerIndex;
 
     /// <summary>
     /// The index of the dataplane worker running on the calling thread (0 on any other thread): what a multi-queue port's
@@ -32,8 +32,8 @@ public abstract partial class Port
     /// </summary>
     internal static int WorkerIndex
     {
-        get => t_workerIndex;
-        set => t_workerIndex = value;
+        get => s_workerIndex;
+        set => s_workerIndex = value;
     }
 
     /// <summary>Queues the port is received through, each by one worker; 1 (the default) for a single-queue port.</summary>
