@@ -274,6 +274,25 @@ public sealed unsafe partial class TapPort
         }
     }
 
+    /// <summary>
+    /// A multi-queue port over fds that, like a TAP's queue fds, give one whole frame per read and take one per write
+    /// (datagram socketpairs), without checking that they are TAP queues: for tests without privileges. Owns the fds.
+    /// </summary>
+    internal static TapPort WrapQueuesUnchecked(ReadOnlySpan<int> fds, string name)
+    {
+        TapPort port = WrapUnchecked(fds[0], name, ownsFd: true);
+        port._queueFrames = new long[fds.Length * QueueStride];
+        var queues = new TapPort[fds.Length - 1];
+        for (int q = 1; q < fds.Length; q++)
+        {
+            queues[q - 1] = WrapUnchecked(fds[q], name, ownsFd: true);
+            queues[q - 1]._queueOf = port;
+        }
+
+        port._queues = queues;
+        return port;
+    }
+
     /// <summary>The message for a failed TUNSETIFF of queue <paramref name="queue"/> of <paramref name="count"/>.</summary>
     internal static string QueueOpenErrorMessage(string name, int queue, int count, int errno, bool deviceExisted) => errno switch
     {
