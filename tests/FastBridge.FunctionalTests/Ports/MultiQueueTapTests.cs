@@ -15,7 +15,7 @@ namespace FastBridge.Tests.Ports;
 [Collection(nameof(Hosts.EndToEndCollection))]
 public sealed class MultiQueueTapTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
 
     [SkippableFact]
     public void Open_with_two_queues_attaches_two_fds_and_the_device_goes_away_on_dispose()
@@ -139,7 +139,7 @@ public sealed class MultiQueueTapTests
 
         hosts.Host(2).Exec($"ip link del dev {hosts.Taps[2]}");
 
-        Assert.True(EndToEnd.WaitFor(() => hosts.Ports[2].State == PortState.Gone, Timeout), $"the port is {hosts.Ports[2].State}");
+        Assert.True(EndToEnd.WaitFor(() => hosts.Ports[2].State == PortState.Gone, s_timeout), $"the port is {hosts.Ports[2].State}");
         Assert.True(hosts.Ping(0, 1) && hosts.Ping(1, 0), "the other hosts stopped reaching each other");
         Assert.True(hosts.Bridge.RemovePort(hosts.Taps[2]));
         Assert.Equal(0, QueueFds(hosts.Taps[2]));

@@ -15,8 +15,8 @@ namespace FastBridge.Tests.Ports;
 /// </summary>
 public sealed unsafe class MultiQueueTapTests : IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private static readonly MacAddress BehindTap = Stations.Address(1);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
+    private static readonly MacAddress s_behindTap = Stations.Address(1);
     private const int ConnectionRefused = 111; // ECONNREFUSED: a datagram socket's peer is closed
 
     private readonly List<int> _peers = [];
@@ -49,7 +49,7 @@ public sealed unsafe class MultiQueueTapTests : IDisposable
             }
         }
 
-        Assert.True(EndToEnd.WaitFor(() => sink.Taken == 2 * PerQueue, Timeout), $"the sink got {sink.Taken} of {2 * PerQueue}");
+        Assert.True(EndToEnd.WaitFor(() => sink.Taken == 2 * PerQueue, s_timeout), $"the sink got {sink.Taken} of {2 * PerQueue}");
         Assert.Equal([PerQueue, PerQueue], tap.QueueReceived);
         PortCounters counters = bridge.ReadCounters()[tap.Name]!;
         Assert.Equal(2 * PerQueue, counters.RxFrames);
@@ -67,7 +67,7 @@ public sealed unsafe class MultiQueueTapTests : IDisposable
         var second = new MemoryPort("m1");
         bridge.AddPort(first); // the least-loaded workers: one each
         bridge.AddPort(second);
-        Assert.True(bridge.MacTable.AddStatic(BehindTap, 0, tap.Id));
+        Assert.True(bridge.MacTable.AddStatic(s_behindTap, 0, tap.Id));
         bridge.Start();
 
         const int Rounds = 20, PerRound = 4; // a datagram socketpair queues only 10 frames (net.unix.max_dgram_qlen): read as we go
@@ -77,12 +77,12 @@ public sealed unsafe class MultiQueueTapTests : IDisposable
         {
             for (int i = 0; i < PerRound; i++)
             {
-                Assert.True(first.TryInject(FrameBuilder.Untagged(BehindTap, Stations.Address(10))));
-                Assert.True(second.TryInject(FrameBuilder.Untagged(BehindTap, Stations.Address(11))));
+                Assert.True(first.TryInject(FrameBuilder.Untagged(s_behindTap, Stations.Address(10))));
+                Assert.True(second.TryInject(FrameBuilder.Untagged(s_behindTap, Stations.Address(11))));
             }
 
             int expected = 2 * PerRound * round;
-            Assert.True(EndToEnd.WaitFor(() => (received += ReadAll(sources)) == expected, Timeout), $"the queues' peers got {received} of {expected}");
+            Assert.True(EndToEnd.WaitFor(() => (received += ReadAll(sources)) == expected, s_timeout), $"the queues' peers got {received} of {expected}");
         }
 
         const int Frames = Rounds * PerRound;
@@ -111,7 +111,7 @@ public sealed unsafe class MultiQueueTapTests : IDisposable
             Write(_peers[q], FrameBuilder.Untagged(Stations.Address(9), Stations.Address(30 + q)));
         }
 
-        Assert.True(EndToEnd.WaitFor(() => sink.Taken == 4, Timeout), $"the sink got {sink.Taken} of 4");
+        Assert.True(EndToEnd.WaitFor(() => sink.Taken == 4, s_timeout), $"the sink got {sink.Taken} of 4");
         Assert.Equal([1, 1, 1, 1], tap.QueueReceived);
     }
 
@@ -153,7 +153,7 @@ public sealed unsafe class MultiQueueTapTests : IDisposable
 
         Assert.True(a.TryInject(FrameBuilder.Untagged(Stations.Address(2), Stations.Address(1))));
 
-        Assert.True(EndToEnd.WaitFor(() => b.Taken + b.Pending == 1, Timeout));
+        Assert.True(EndToEnd.WaitFor(() => b.Taken + b.Pending == 1, s_timeout));
     }
 
     [Fact]
@@ -210,7 +210,7 @@ public sealed unsafe class MultiQueueTapTests : IDisposable
         {
             byte* p = bytes;
             int length = frame.Length;
-            Assert.True(EndToEnd.WaitFor(() => Syscall.Write(fd, p, length, out _) == length, Timeout), "a queue's peer could not write");
+            Assert.True(EndToEnd.WaitFor(() => Syscall.Write(fd, p, length, out _) == length, s_timeout), "a queue's peer could not write");
         }
     }
 
