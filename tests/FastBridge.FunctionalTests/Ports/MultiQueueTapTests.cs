@@ -94,9 +94,10 @@ public sealed class MultiQueueTapTests
         using RawCapture capture = InNamespace.Run(hosts.Host(1).Name, () => RawCapture.Open(hosts.Taps[1]));
         long kernelDroppedBefore = hosts.Counter(0, "tx_dropped");
 
-        const int Flows = 16, PerFlow = 400, Window = 64;
+        const int Flows = 16, PerFlow = 1000, Window = 64;
         var flows = new FlowCheck(Flows, sink);
         byte[] frame = new byte[64];
+        MacAddress source = hosts.Mac(0);
         var clock = Stopwatch.StartNew();
         int sent = 0;
         bool stalled = false;
@@ -104,7 +105,7 @@ public sealed class MultiQueueTapTests
         {
             for (int flow = 0; flow < Flows && !stalled; flow++)
             {
-                WriteUdp(frame, sink, hosts.Mac(0), flow, seq);
+                WriteUdp(frame, sink, source, flow, seq);
                 send.Send(frame);
                 sent++;
                 while (sent - flows.Received >= Window && !stalled)
@@ -122,6 +123,8 @@ public sealed class MultiQueueTapTests
         PortCounters rx = counters[from.Name]!, tx = counters[to.Name]!;
         string accounting = $"sent {sent}, received {flows.Received}; kernel tx_dropped at host 0's TAP +{hosts.Counter(0, "tx_dropped") - kernelDroppedBefore}; " +
             $"switch: {from.Name} rx {rx.RxFrames} forwarded {rx.Forwarded} drops {rx.IngressDrops}, {to.Name} offered {tx.TxOffered} sent {tx.TxFrames} drops {tx.EgressDrops}";
+        Console.WriteLine($"multi-queue flows: {accounting}; {from.Name} read per queue {string.Join('/', from.QueueReceived)}, " +
+            $"{to.Name} written per queue {string.Join('/', to.QueueTransmitted)}, {clock.ElapsedMilliseconds} ms");
         Assert.True(flows.Reordered == 0, $"{flows.Reordered} frames came before an earlier one of their flow, first: {flows.FirstReorder}; {accounting}");
         Assert.True(sent == Flows * PerFlow && flows.Received == sent, accounting);
         Assert.Equal(rx.RxFrames, rx.Forwarded + rx.IngressDrops);
