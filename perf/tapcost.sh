@@ -7,7 +7,8 @@
 # Usage (root): perf/tapcost.sh SWITCH...     SWITCH: fastbridge (--workers 1), fastbridge-w2, tapfwd, tapfwd-vnet
 # Environment: FASTBRIDGE (the fastbridge executable, default this tree's Release build), NO_BUILD=1, ONLY=flood|rtt, DURATION (s of flood measured, default 5), RTT_DURATION (s, default 5), PROFILE=1 (also perf record
 #              -g the flood, JIT frames named through DOTNET_PerfMapEnabled=1; top symbols printed), OUT (directory
-#              for the raw files, default a temporary one, removed), FB_ARGS (extra `fastbridge run` arguments).
+#              for the raw files, default a temporary one, removed), FB_ARGS (extra `fastbridge run` arguments),
+#              FLOWS (UDP flows of the flood, 1 to 256 source ports, default 1: more spread over a multi-queue TAP's queues).
 # Topology as perf/compare.sh: hosts 198.18.0.1/.2 in namespaces, the switch in a third one creating the two TAPs,
 # each TAP's kernel side moved to a host. Random suffixes, 198.18.0.0/15 only, everything removed on exit, every load
 # bounded with timeout; kills only the processes it started.
@@ -124,10 +125,12 @@ PY
 }
 
 flood() {  # the 64 B flood: trafgen for DURATION + 2 s, measured over DURATION s after 1 s
-  cat >"$WORK/t.cfg" <<'EOF'
+  local sport='const16(9)'   # FLOWS > 1: the source port's low byte counts through FLOWS values, one flow each
+  [ "${FLOWS:-1}" -gt 1 ] && sport="0x27,dinc(0,$((FLOWS - 1)),1)"
+  cat >"$WORK/t.cfg" <<EOF
 { 0x02,0x00,0x00,0x00,0x00,0x02, 0x02,0x00,0x00,0x00,0x00,0x01, 0x08,0x00,
   0x45,0x00,const16(46),0x00,0x00,0x40,0x00,0x40,0x11,csumip(14,33), 198,18,0,1, 198,18,0,2,
-  const16(9),const16(9),const16(26),0x00,0x00, fill(0x00,18) }
+  $sport,const16(9),const16(26),0x00,0x00, fill(0x00,18) }
 EOF
   local extra=0; [ "${PROFILE:-0}" = 1 ] && extra=$((PROFILE_SECONDS + 1))
   ip netns exec "$H1" timeout --signal=INT --kill-after=5 $((DURATION + 2 + extra)) \

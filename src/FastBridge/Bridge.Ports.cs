@@ -33,26 +33,15 @@ public sealed partial class Bridge
                 throw new InvalidOperationException($"Bridge {Name} is full ({_slots.Length} ports).");
             }
 
-            Worker owner = Workers[0];
-            foreach (Worker worker in Workers)
-            {
-                if (worker.PortCount < owner.PortCount)
-                {
-                    owner = worker;
-                }
-            }
-
-            var slot = new PortSlot(port, id, owner.Id, Workers.Length, _options.RingSize, _options.StormLimit);
+            int[] queueOwners = AssignQueueOwners(port.QueueCount); // Bridge.Queues.cs; [0] is the port's owner
+            Worker owner = Workers[queueOwners[0]];
+            var slot = new PortSlot(port, id, owner.Id, Workers.Length, _options.RingSize, _options.StormLimit) { QueueOwners = queueOwners };
             port.Id = id;
+            port.AssignQueues(queueOwners, Workers.Length);
             port.Attach(Pool, owner.Wake, MacTable);
             slot.LoggedStateVersion = port.StateVersion;
             Volatile.Write(ref _slots[id], slot);
-            var command = new WorkerCommand(WorkerCommandKind.Add, slot);
-            owner.Post(command);
-            if (_started)
-            {
-                command.Done.Wait();
-            }
+            PostToQueueOwners(WorkerCommandKind.Add, slot);
 
             slot.Forwarding = port.State != PortState.Gone;
             PublishView();
@@ -77,12 +66,7 @@ public sealed partial class Bridge
             ForgetMirrorPort(name); // Bridge.Mirrors.cs
             PublishView(); // returns once no worker can still switch a frame to the port
 
-            var command = new WorkerCommand(WorkerCommandKind.Remove, slot);
-            Workers[slot.Owner].Post(command);
-            if (_started)
-            {
-                command.Done.Wait();
-            }
+            PostToQueueOwners(WorkerCommandKind.Remove, slot); // every worker that receives one of its queues lets go
 
             int forgotten = MacTable.RemovePort(slot.Id);
             DrainInbound(slot);

@@ -18,8 +18,10 @@ internal static class PortCommand
         var client = new Option<bool>("--client") { Description = "with --vhost-user: connect to a socket the VM (QEMU server=on) listens on" };
         var requireSealed = new Option<bool>("--require-sealed") { Description = "with --vhost-user: refuse a VM whose guest memory cannot be sealed against shrinking (hugetlbfs-backed frontends such as DPDK's virtio-user)" };
         var stream = new Option<string?>("--stream") { Description = "listen on this unix socket for QEMU's -netdev stream instead of opening a TAP" };
+        var queues = Numbers.OptionalOption("--queues", 1, TapPort.MaxQueues, $"1 to {TapPort.MaxQueues} queues",
+            "open the TAP with this many queues (IFF_MULTI_QUEUE when more than 1), each read by one worker");
         var group = new Option<string?>("--socket-group") { Description = "with --stream: group allowed to connect (mode 0660); default 0600" };
-        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream, --vxlan)") { addName, fd, netdev, vhostUser, client, requireSealed, stream, group };
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream, --vxlan)") { addName, fd, netdev, vhostUser, client, requireSealed, stream, group, queues };
         var vxlan = new VxlanCli.PortAddOptions(add);
         add.WithControlOptions().SetAction((result, cancel) =>
         {
@@ -54,9 +56,10 @@ internal static class PortCommand
                 Stream = result.GetValue(stream) is { } path ? Path.GetFullPath(path) : null,
                 Group = result.GetValue(group),
                 Vxlan = vxlanSpec,
+                Queues = result.GetValue(queues),
             };
             return ControlCall.RunAsync(result, request, r =>
-                Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")})"),
+                Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")}{(r.Port.Queues is { } q ? $", {q} queues" : "")})"),
                 handOver ?? -1, cancel);
         });
 
@@ -106,7 +109,8 @@ internal static class PortCommand
         foreach (PortInfo port in ports)
         {
             table.Row(port.Name, port.Id, port.Kind, port.Reason is null ? port.State : $"{port.State} ({port.Reason})", port.Connected is { } connected
-                ? $"{port.Device} ({(connected ? "connected" : "no frontend")}, features {port.Features})" : port.Device ?? "-",
+                ? $"{port.Device} ({(connected ? "connected" : "no frontend")}, features {port.Features})"
+                : port.Queues is { } queues ? $"{port.Device} ({queues} queues)" : port.Device ?? "-",
                 PortPolicyCommands.VlanText(port.Policy), PortPolicyCommands.FlagsText(port.Policy));
         }
 

@@ -63,6 +63,10 @@ internal static class RunCommand
             Description = "open the TAPs and --netdev sockets without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
         };
 
+        var tapQueues = RunLimit.TapQueues.Option(
+            "queues per TAP (IFF_MULTI_QUEUE when more than 1): each queue read by one worker, each worker writing through its own; " +
+            "match --workers to let frame rate grow with them", 1);
+
         Option<string[]> netdevs = NetdevCli.RunOption();
         Option<string[]> vxlans = VxlanCli.RunOption();
         Option<string> netdevRing = NetdevCli.RingOption();
@@ -70,7 +74,7 @@ internal static class RunCommand
         Option<string?> streamGroup = StreamPortCli.Group();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, netdevs, netdevRing, vxlans, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
+            taps, netdevs, netdevRing, vxlans, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads, tapQueues,
         };
         var vhostUser = new VhostUserRunOptions();
         foreach (Option option in vhostUser.All)
@@ -92,6 +96,7 @@ internal static class RunCommand
             SetIfGiven(result, maxMacsPerPort, flags, "max_macs_per_port");
             SetIfGiven(result, workers, flags, "workers");
             SetIfGiven(result, stormLimit, flags, "storm_limit");
+            SetIfGiven(result, tapQueues, flags, "tap_queues");
             SetIfGiven(result, metrics, flags, "metrics");
             if (Given(result, noOffloads))
             {
@@ -126,7 +131,7 @@ internal static class RunCommand
             BridgeOptions bridge = settings.ToBridgeOptions();
             VhostUserPortConfig[] vhostFromFile = settings.VhostUserPorts();
             var run = new SwitchSettings(settings.TapNames(), bridge, settings.Control ?? ControlServer.DefaultSocketPath(bridge.Name), settings.Metrics,
-                settings.Offloads ?? true ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, settings.PortPolicies())
+                new TapPortOptions { Offloads = settings.Offloads ?? true, Queues = settings.TapQueues ?? 1 }, settings.PortPolicies())
             {
                 Netdevs = [.. netdevFlags, .. settings.NetdevNames()],
                 Mirrors = settings.MirrorList(),

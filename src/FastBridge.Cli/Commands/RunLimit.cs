@@ -19,6 +19,8 @@ internal sealed record RunLimit(string Flag, string Member, int Min, int Max, st
 
     public static readonly RunLimit Workers = new("--workers", "workers", 0, 64, "1 to 64 threads (0 = half the processors)");
 
+    public static readonly RunLimit TapQueues = new("--tap-queues", "tap_queues", 1, Ports.TapPort.MaxQueues, $"1 to {Ports.TapPort.MaxQueues} queues per TAP");
+
     public static readonly RunLimit StormLimit = new("--storm-limit", "storm_limit", 0, int.MaxValue, "0 (off) or more frames per second");
 
     /// <summary>The command-line option; a value out of range is a parse error (exit 2 with the usage line).</summary>

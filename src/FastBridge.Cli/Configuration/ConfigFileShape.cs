@@ -33,6 +33,7 @@ internal static class ConfigFileShape
         ["storm_limit"] = ("a whole number of frames per second", Kind.Whole),
         ["metrics"] = ("an ADDRESS:PORT (text)", Kind.Text),
         ["offloads"] = ("true or false", Kind.Flag),
+        ["tap_queues"] = ($"a whole number of queues per TAP, 1 to {FastBridge.Ports.TapPort.MaxQueues}", Kind.Whole),
         ["vxlan"] = ("a list of VXLAN ports, e.g. [\"vx0:vni=42,local=198.18.0.1,remote=198.18.0.2\"]", Kind.TextList),
     };
 

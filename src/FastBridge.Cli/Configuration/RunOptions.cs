@@ -43,6 +43,10 @@ internal sealed class RunOptions
 
     public bool? Offloads { get; set; }
 
+    /// <summary>Queues per TAP of "ports" (<c>run --tap-queues</c>): more than one opens each with IFF_MULTI_QUEUE.</summary>
+    [ConfigurationKeyName("tap_queues")]
+    public int? TapQueues { get; set; }
+
     /// <summary>VXLAN tunnel ports, each "NAME:vni=42,local=ADDR,remote=ADDR" as <c>run --vxlan</c> takes it.</summary>
     public List<string>? Vxlan { get; set; }
 

@@ -42,7 +42,8 @@ internal sealed class RunOptionsValidator(RunSources sources) : IValidateOptions
 
     private static string? RangeProblem(RunOptions o) =>
         RunLimit.Aging.Problem(o.Aging) ?? RunLimit.MaxMacs.Problem(o.MaxMacs) ?? RunLimit.Workers.Problem(o.Workers)
-        ?? RunLimit.MaxMacsPerPort.Problem(o.MaxMacsPerPort) ?? RunLimit.StormLimit.Problem(o.StormLimit);
+        ?? RunLimit.MaxMacsPerPort.Problem(o.MaxMacsPerPort) ?? RunLimit.StormLimit.Problem(o.StormLimit)
+        ?? RunLimit.TapQueues.Problem(o.TapQueues);
 
     private static string? TextProblem(RunOptions o)
     {

@@ -48,7 +48,8 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
                 }
 
                 _bridge.AddPort(port);
-                _log.LogInformation("TAP {Tap} {How}{Offloads}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "");
+                _log.LogInformation("TAP {Tap} {How}{Offloads}{Queues}", tap, port.CreatedDevice ? "created" : "attached", port.AcceptsOffloads ? ", with offloads" : "",
+                    port.QueueCount > 1 ? $", {port.QueueCount} queues" : "");
             }
 
             Commands.NetdevCli.AttachAll(_bridge, settings.Netdevs, _log, settings.NetdevOptions);

@@ -21,6 +21,9 @@ public sealed class ControlRequest
     /// <summary>port-add: adopt the descriptor sent with this request (SCM_RIGHTS) instead of opening a TAP by name.</summary>
     public bool? Fd { get; set; }
 
+    /// <summary>port-add of a TAP by name: open it with this many queues (IFF_MULTI_QUEUE when more than 1); default 1.</summary>
+    public int? Queues { get; set; }
+
     /// <summary>port-add: the port kind, "tap" (the default) or "netdev" (attach the existing interface NAME through AF_PACKET).</summary>
     public string? Kind { get; set; }
 

@@ -28,6 +28,11 @@ internal static partial class ControlVerbs
 
     private static ControlResponse PortAdd(Bridge bridge, ControlRequest request, ref int fd)
     {
+        if (request.Queues is not null && (request.Fd == true || (request.Stream ?? request.VhostUser ?? request.Vxlan ?? request.Kind) is not null))
+        {
+            return ControlResponse.Failure("\"queues\" applies to a TAP opened by name (an adopted fd is one queue)");
+        }
+
         if (request.Stream is not null)
         {
             return StreamPortAdd(bridge, request);
@@ -75,7 +80,7 @@ internal static partial class ControlVerbs
             return ControlResponse.Failure("\"require_sealed\" goes with \"vhost_user\"");
         }
 
-        return Add(bridge, TapPort.Open(request.Name));
+        return Add(bridge, TapPort.Open(request.Name, request.Queues is { } queues ? new TapPortOptions { Queues = queues } : null));
     }
 
     private static ControlResponse Add(Bridge bridge, Port port)

@@ -31,8 +31,11 @@ internal sealed class PortSlot
 
     public int Id { get; }
 
-    /// <summary>Index of the worker that receives from and transmits to this port.</summary>
+    /// <summary>Index of the worker that receives from and transmits to this port (for a multi-queue port: its queue 0).</summary>
     public int Owner { get; }
+
+    /// <summary>QueueOwners[q]: the worker that receives queue q of the port (<c>[Owner]</c> for a single-queue port).</summary>
+    public int[] QueueOwners { get; init; } = [];
 
     /// <summary>Inbound[w]: frames worker w switched towards this port; drained by the owner.</summary>
     public SpscRing[] Inbound { get; }

@@ -9,10 +9,10 @@ internal sealed partial class Worker
     private readonly Packet[] _rx;
     private readonly FrameInfo[] _infos;
 
-    /// <summary>Receives one burst from <paramref name="ingress"/> and switches it; returns frames received.</summary>
-    private int ReceiveAndSwitch(DataplaneView view, PortSlot ingress)
+    /// <summary>Receives one burst from queue <paramref name="queue"/> of <paramref name="ingress"/> and switches it; returns frames received.</summary>
+    private int ReceiveAndSwitch(DataplaneView view, PortSlot ingress, int queue)
     {
-        int n = ingress.Port.Receive(_pool, _rx.AsSpan(0, _burst));
+        int n = ingress.Port.ReceiveQueue(queue, _pool, _rx.AsSpan(0, _burst));
         if (n <= 0)
         {
             return 0;

@@ -46,6 +46,7 @@ internal sealed partial class Worker : IDisposable
 
     private DataplaneView? _view;
     private PortSlot[] _owned = [];
+    private int[] _ownedQueue = []; // _ownedQueue[i]: which queue of _owned[i] this worker receives (0 unless multi-queue)
     private bool[] _polled = [];
 
     private long _allocatedBytes;
@@ -154,6 +155,7 @@ internal sealed partial class Worker : IDisposable
     {
         Interop.IoUringBatch.PrepareThread(); // this worker's io_uring for batched TAP I/O, where the kernel allows one
         Interop.IoUringBatch.Current?.RegisterWakeFd(_wakeFd.Fd); // read completions wake it when it sleeps
+        Ports.Port.WorkerIndex = Id; // a multi-queue port transmits this worker's frames through its queue (Port.Queues.cs)
         int idle = 0;
         while (!_stop)
         {
@@ -199,9 +201,9 @@ internal sealed partial class Worker : IDisposable
         }
 
         ApplyCommands();
-        foreach (PortSlot slot in _owned)
+        for (int i = 0; i < _owned.Length; i++)
         {
-            slot.Port.UnbindReceive(); // armed reads cancelled, their buffers back in the pool, before the ring goes
+            _owned[i].Port.UnbindReceiveQueue(_ownedQueue[i]); // armed reads cancelled, their buffers back in the pool, before the ring goes
         }
 
         Interop.IoUringBatch.ReleaseThread();
@@ -224,16 +226,19 @@ internal sealed partial class Worker : IDisposable
             if (slot.Port.State == Ports.PortState.Gone)
             {
                 StopPolling(i);
-                slot.Port.UnbindReceive(); // once: its armed reads cancelled, what they read counted and released
+                slot.Port.UnbindReceiveQueue(_ownedQueue[i]); // once: its armed reads cancelled, what they read counted and released
                 continue;
             }
 
-            moved += ReceiveAndSwitch(view, slot);
+            moved += ReceiveAndSwitch(view, slot, _ownedQueue[i]);
         }
 
         for (int i = 0; i < owned.Length; i++)
         {
-            moved += Transmit(owned[i]);
+            if (_ownedQueue[i] == 0) // the owner of queue 0 alone drains the rings towards the port (one consumer each)
+            {
+                moved += Transmit(owned[i]);
+            }
         }
 
         if (Interop.IoUringBatch.Current is { } ring)
@@ -275,7 +280,7 @@ internal sealed partial class Worker : IDisposable
     {
         if (_polled[ownedIndex])
         {
-            _epoll.Remove(_owned[ownedIndex].Port.PollFd);
+            _epoll.Remove(_owned[ownedIndex].Port.QueuePollFd(_ownedQueue[ownedIndex]));
             _polled[ownedIndex] = false;
         }
     }

@@ -20,7 +20,7 @@ namespace FastBridge.Ports;
 /// Faults: a port reports them with <see cref="SetState"/>; the engine logs the change off the dataplane, stops flooding
 /// to a gone port and forgets the MACs learned on it. Ports never throw from the frame path.
 /// </remarks>
-public abstract class Port : IDisposable
+public abstract partial class Port : IDisposable
 {
     private readonly Lock _stateChange = new();
     private volatile PortState _state;

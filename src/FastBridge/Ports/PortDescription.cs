@@ -27,4 +27,13 @@ public class PortDescription
     /// says why it is down now; this says what happened to the last frontend, also when the port was never up.
     /// </summary>
     public string? LastDisconnect { get; set; }
+
+    /// <summary>Multi-queue ports (a TAP opened with several queues): how many queues it has, each received by one worker.</summary>
+    public int? Queues { get; set; }
+
+    /// <summary>Multi-queue ports: frames received through each queue, in queue order (shows that every queue is served).</summary>
+    public IReadOnlyList<long>? QueueRxFrames { get; set; }
+
+    /// <summary>Multi-queue ports: frames the workers gave to each queue to send, in queue order.</summary>
+    public IReadOnlyList<long>? QueueTxFrames { get; set; }
 }

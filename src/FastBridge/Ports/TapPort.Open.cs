@@ -19,6 +19,11 @@ public sealed unsafe partial class TapPort
     {
         ValidateInterfaceName(name);
         options ??= TapPortOptions.Default;
+        if (options.Queues != 1)
+        {
+            return OpenQueues(name, options); // TapPort.MultiQueue.cs
+        }
+
         bool existed = Libc.IfNameToIndex(name) != 0;
         int fd = Syscall.Open(Tun.DevicePath, Libc.O_RDWR | Libc.O_CLOEXEC, out int errno);
         if (fd < 0)

@@ -22,6 +22,11 @@ public sealed unsafe partial class TapPort
 
     protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
     {
+        if (_queues is not null && TransmitThroughQueue(frames, outcome))
+        {
+            return; // a multi-queue port: the calling worker's queue took the burst (TapPort.MultiQueue.cs)
+        }
+
         int i = 0;
         if (!_batchRefused && State != PortState.Gone && IoUringBatch.Current is { } ring && (frames.Length >= 2 || ring.HasQueued))
         {

@@ -133,7 +133,11 @@ public sealed unsafe partial class TapPort : Port
 
     public override string Kind => "tap";
 
-    protected internal override void Describe(PortDescription description) => description.Device = DeviceName;
+    protected internal override void Describe(PortDescription description)
+    {
+        description.Device = DeviceName;
+        DescribeQueues(description);
+    }
 
     /// <summary>True when <see cref="Open"/> created the device (it goes away with the port), false when it attached to an existing one.</summary>
     public bool CreatedDevice { get; }
@@ -163,6 +167,7 @@ public sealed unsafe partial class TapPort : Port
     {
         base.AddOwnCounters(snapshot);
         snapshot.Add(Counter.RxErrors, RxErrors);
+        AddQueueCounters(snapshot);
     }
 
     protected override void Dispose(bool disposing)
@@ -182,6 +187,7 @@ public sealed unsafe partial class TapPort : Port
 
         RestoreLinkState();
         _fd.Dispose();
+        DisposeQueues();
         base.Dispose(disposing);
     }
 }

@@ -6,7 +6,7 @@ namespace FastBridge.Ports;
 /// <remarks>
 /// Each option maps to TUNSETIFF flags (<see cref="TunFlags"/>) or to a setup step, so later ones slot in without
 /// touching the frame path's shape: <see cref="Offloads"/> adds IFF_VNET_HDR (and TUNSETVNETHDRSZ/TUNSETOFFLOAD after
-/// TUNSETIFF); a queue count would add IFF_MULTI_QUEUE and open one fd per queue.
+/// TUNSETIFF); <see cref="Queues"/> above 1 adds IFF_MULTI_QUEUE and opens one fd per queue.
 /// </remarks>
 public sealed record TapPortOptions
 {
@@ -27,6 +27,16 @@ public sealed record TapPortOptions
     /// </summary>
     public bool Offloads { get; init; } = true;
 
+    /// <summary>
+    /// Queues to open (1 to 64). More than one opens the device with IFF_MULTI_QUEUE and one fd per queue: each queue is
+    /// received by one worker, and each worker writes through a queue of its own, so small-frame rate can grow with the
+    /// workers (docs/multiqueue.md). 1, the default, opens one fd without IFF_MULTI_QUEUE, as QEMU's <c>queues=1</c> and
+    /// Open vSwitch's <c>n_rxq=1</c> do; <c>fastbridge run --tap-queues N</c>, <c>port add NAME --queues N</c>. An existing
+    /// device is attached only with its own kind: a persistent TAP made with <c>ip tuntap add ... multi_queue</c> takes
+    /// more than one queue, any other exactly one.
+    /// </summary>
+    public int Queues { get; init; } = 1;
+
     /// <summary>The ifr_flags passed to TUNSETIFF.</summary>
-    internal short TunFlags => (short)(Tun.IFF_TAP | Tun.IFF_NO_PI | (Offloads ? Tun.IFF_VNET_HDR : 0));
+    internal short TunFlags => (short)(Tun.IFF_TAP | Tun.IFF_NO_PI | (Offloads ? Tun.IFF_VNET_HDR : 0) | (Queues > 1 ? Tun.IFF_MULTI_QUEUE : 0));
 }
