@@ -17,8 +17,10 @@ internal static class PortCommand
         var vhostUser = new Option<string?>("--vhost-user") { Description = "a vhost-user port on this unix socket (created here; with --client: the VM's socket to connect to)" };
         var client = new Option<bool>("--client") { Description = "with --vhost-user: connect to a socket the VM (QEMU server=on) listens on" };
         var stream = new Option<string?>("--stream") { Description = "listen on this unix socket for QEMU's -netdev stream instead of opening a TAP" };
-        var group = new Option<string?>("--socket-group") { Description = "with --stream: group allowed to connect (mode 0660); default 0600" };
-        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream, --vxlan)") { addName, fd, netdev, vhostUser, client, stream, group };
+        var group = new Option<string?>("--socket-group") { Description = "with --stream or --dgram: group allowed to connect or send (mode 0660); default 0600" };
+        Option<string?> dgram = DgramPortCli.PortAddOption();
+        Option<string?> dgramPeer = DgramPortCli.PortAddPeerOption();
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream, --dgram, --vxlan)") { addName, fd, netdev, vhostUser, client, stream, group, dgram, dgramPeer };
         var vxlan = new VxlanCli.PortAddOptions(add);
         add.WithControlOptions().SetAction((result, cancel) =>
         {
@@ -45,6 +47,8 @@ internal static class PortCommand
                 Client = result.GetValue(client) ? true : null,
                 Stream = result.GetValue(stream) is { } path ? Path.GetFullPath(path) : null,
                 Group = result.GetValue(group),
+                Dgram = result.GetValue(dgram) is { } dgramPath ? Path.GetFullPath(dgramPath) : null,
+                DgramPeer = result.GetValue(dgramPeer) is { } peerPath ? Path.GetFullPath(peerPath) : null,
                 Vxlan = vxlanSpec,
             };
             return ControlCall.RunAsync(result, request, r =>

@@ -67,9 +67,11 @@ internal static class RunCommand
         Option<string> netdevRing = NetdevCli.RingOption();
         Option<string[]> streams = StreamPortCli.Streams();
         Option<string?> streamGroup = StreamPortCli.Group();
+        Option<string[]> dgrams = DgramPortCli.RunOption();
+        Option<string?> dgramGroup = DgramPortCli.GroupOption();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, netdevs, netdevRing, vxlans, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
+            taps, netdevs, netdevRing, vxlans, streams, streamGroup, dgrams, dgramGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads,
         };
         var vhostUser = new VhostUserRunOptions();
         foreach (Option option in vhostUser.All)
@@ -83,6 +85,7 @@ internal static class RunCommand
         {
             s_netdevOptions = NetdevCli.OptionsFor(result.GetValue(netdevRing));
             s_vxlans = result.GetValue(vxlans) ?? [];
+            s_dgrams = (result.GetValue(dgrams) ?? [], result.GetValue(dgramGroup));
             var options = new BridgeOptions();
             string[] ports = result.GetValue(taps) ?? [];
             string? socketPath = result.GetValue(control);
@@ -124,11 +127,12 @@ internal static class RunCommand
                 mirrors = loaded.MirrorList(file);
                 socketPath ??= loaded.Control;
                 s_vxlans = s_vxlans.Length > 0 ? s_vxlans : [.. loaded.Vxlan ?? []];
+                s_dgrams = (s_dgrams.Specs.Length > 0 ? s_dgrams.Specs : [.. loaded.Dgram ?? []], s_dgrams.Group ?? loaded.DgramGroup);
             }
             else
             {
                 if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && s_vxlans.Length == 0 && !VhostUserRunOptions.Any(result, vhostUser)
-                    && result.GetValue(streams) is not { Length: > 0 })
+                    && result.GetValue(streams) is not { Length: > 0 } && s_dgrams.Specs.Length == 0)
                 {
                     Console.Error.WriteLine("fastbridge: at least one --tap NAME is needed (or a --config FILE)");
                     return ExitCodes.Usage;
@@ -159,6 +163,9 @@ internal static class RunCommand
     /// <summary>The VXLAN ports of this run, NAME:SPEC (kept apart like the vhost-user options).</summary>
     private static string[] s_vxlans = [];
 
+    /// <summary>The datagram-socket ports of this run, [NAME=]PATH[,peer=GUEST], and their group (kept apart like the VXLAN ports).</summary>
+    private static (string[] Specs, string? Group) s_dgrams = ([], null);
+
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
@@ -183,6 +190,8 @@ internal static class RunCommand
             Streams = streams.Specs ?? [],
             StreamGroup = streams.Group,
             Vxlans = s_vxlans,
+            Dgrams = s_dgrams.Specs,
+            DgramGroup = s_dgrams.Group,
             MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log, vu.FromFile) : null,
         }, verbose ? LogLevel.Debug : LogLevel.Information)
             .GetAwaiter().GetResult();

@@ -36,6 +36,12 @@ internal sealed partial class RunConfig
     /// <summary>VXLAN tunnel ports, each "NAME:vni=42,local=ADDR,remote=ADDR" as <c>run --vxlan</c> takes it.</summary>
     public List<string>? Vxlan { get; set; }
 
+    /// <summary>QEMU datagram-socket ports, each "[NAME=]PATH[,peer=GUEST]" as <c>run --dgram</c> takes it.</summary>
+    public List<string>? Dgram { get; set; }
+
+    /// <summary>The group that may send to the <see cref="Dgram"/> sockets (mode 0660), as <c>run --dgram-group</c>.</summary>
+    public string? DgramGroup { get; set; }
+
     /// <summary>Reads and checks <paramref name="path"/>; throws <see cref="FormatException"/> with a one-line reason.</summary>
     public static RunConfig Load(string path)
     {
@@ -84,6 +90,8 @@ internal sealed partial class RunConfig
         ["metrics"] = "an ADDRESS:PORT (text)",
         ["offloads"] = "true or false",
         ["vxlan"] = "a list of VXLAN ports, e.g. [\"vx0:vni=42,local=198.18.0.1,remote=198.18.0.2\"]",
+        ["dgram"] = "a list of QEMU datagram-socket ports, e.g. [\"vm0=/run/fastbridge/vm0.sock\"]",
+        ["dgram_group"] = "a group name or number (text)",
     };
 
     /// <summary>A JSON error in the file's terms: the member and what it must hold, or where the syntax broke.</summary>

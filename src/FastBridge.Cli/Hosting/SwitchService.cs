@@ -63,6 +63,11 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
                 throw new SwitchStartException(ExitCodes.Failed, "a --stream socket could not be made");
             }
 
+            if (!Commands.DgramPortCli.AddAll(_bridge, settings.Dgrams, settings.DgramGroup, _log))
+            {
+                throw new SwitchStartException(ExitCodes.Failed, "a --dgram socket could not be made");
+            }
+
             foreach ((string name, FastBridge.Switching.PortPolicy policy) in settings.Policies ?? new Dictionary<string, FastBridge.Switching.PortPolicy>())
             {
                 if (_bridge.FindPort(name) is not null) // a port of the file that --tap replaced is not there
