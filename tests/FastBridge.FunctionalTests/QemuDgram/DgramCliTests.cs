@@ -25,27 +25,33 @@ public sealed class DgramCliTests
         try
         {
             File.WriteAllText(config, $$"""{ "dgram": ["f={{fromFile}}"], "dgram_group": "65534" }""");
-            using var sw = new RunningSwitch(0, $"--config {config} --dgram r={fromRun},peer={guest}");
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite, File.GetUnixFileMode(fromFile));
-
-            using (CliProcess add = sw.Cli($"port add a --dgram {added} --dgram-peer {guest}"))
+            using (var sw = new RunningSwitch(0, $"--config {config}"))
             {
-                Assert.True(add.ExitCode == 0, add.Stderr);
-                Assert.Contains($"dgram, device {added} (peer {guest}, fixed)", add.Stdout);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite, File.GetUnixFileMode(fromFile));
+                using (CliProcess add = sw.Cli($"port add a --dgram {added} --dgram-peer {guest}"))
+                {
+                    Assert.True(add.ExitCode == 0, add.Stderr);
+                    Assert.Contains($"dgram, device {added} (peer {guest}, fixed)", add.Stdout);
+                }
+
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(added));
+                Dictionary<string, JsonElement> ports = Ports(sw);
+                Assert.Equal("dgram", ports["f"].GetProperty("kind").GetString());
+                Assert.Equal($"{fromFile} (peer not known yet)", ports["f"].GetProperty("device").GetString());
+                Assert.Equal("down", ports["a"].GetProperty("state").GetString());
             }
 
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(added));
-            Dictionary<string, JsonElement> ports = Ports(sw);
-            Assert.Equal("dgram", ports["f"].GetProperty("kind").GetString());
-            Assert.Equal($"{fromFile} (peer not known yet)", ports["f"].GetProperty("device").GetString());
-            Assert.Equal($"{fromRun} (peer {guest}, fixed)", ports["r"].GetProperty("device").GetString());
-            Assert.Equal("down", ports["r"].GetProperty("state").GetString());
-
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-            socket.Bind(new UnixDomainSocketEndPoint(guest));
-            byte[] frame = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x0a, 0x88, 0xb5, .. new byte[46]];
-            socket.SendTo(frame, new UnixDomainSocketEndPoint(fromRun));
-            Assert.True(EndToEnd.WaitFor(() => Ports(sw)["r"].GetProperty("state").GetString() == "up", RunningSwitch.Timeout), "r did not come up");
+            using (var sw = new RunningSwitch(0, $"--dgram r={fromRun},peer={guest}"))
+            {
+                Dictionary<string, JsonElement> ports = Ports(sw);
+                Assert.Equal($"{fromRun} (peer {guest}, fixed)", ports["r"].GetProperty("device").GetString());
+                Assert.Equal("down", ports["r"].GetProperty("state").GetString());
+                using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+                socket.Bind(new UnixDomainSocketEndPoint(guest));
+                byte[] frame = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x0a, 0x88, 0xb5, .. new byte[46]];
+                socket.SendTo(frame, new UnixDomainSocketEndPoint(fromRun));
+                Assert.True(EndToEnd.WaitFor(() => Ports(sw)["r"].GetProperty("state").GetString() == "up", RunningSwitch.Timeout), "r did not come up");
+            }
         }
         finally
         {
