@@ -20,7 +20,7 @@ public sealed unsafe partial class DgramPort
     private int _peerLength; // 0: no peer
     private int _peerSequence; // odd while the owner rewrites the address (read by Peer off the dataplane)
     private long _peerChanges;
-    private long _lastProbe = long.MinValue;
+    private long _lastProbe = -ProbeIntervalMs; // (long.MinValue would overflow the subtraction below)
 
     /// <summary>True when the peer was given (<see cref="DgramPortOptions.Peer"/>), false when it is learned.</summary>
     public bool PeerIsFixed { get; private set; }

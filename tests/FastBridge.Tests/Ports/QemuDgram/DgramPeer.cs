@@ -59,8 +59,17 @@ internal sealed class DgramPeer : IDisposable
         return n;
     }
 
-    /// <summary>Closes the socket but leaves its file, as an exiting QEMU does: a send to it is then refused (ECONNREFUSED).</summary>
-    public void CloseKeepingFile() => _socket.Dispose();
+    /// <summary>
+    /// Closes the socket but leaves its file, as an exiting QEMU does: a send to it is then refused (ECONNREFUSED).
+    /// (.NET removes a bound unix socket's file when the socket is disposed: the file is moved aside meanwhile.)
+    /// </summary>
+    public void CloseKeepingFile()
+    {
+        string aside = OwnPath! + ".aside";
+        File.Move(OwnPath!, aside);
+        _socket.Dispose();
+        File.Move(aside, OwnPath!);
+    }
 
     public void Dispose()
     {
