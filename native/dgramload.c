@@ -4,7 +4,7 @@
 // to the switch (QEMU's remote.path). When the remote is a folder it is a vde_switch's socket folder: the station then
 // plugs in as libvdeplug does (a request on FOLDER/ctl names the station's socket; the switch answers with the address
 // of the port's data socket, which frames then go to; the control connection stays open while the port is used).
-// Station A is 02:00:00:00:00:0a, B 02:00:00:00:00:0b; each first broadcasts until the other hears it.
+// Station A is 02:00:00:00:00:0a, B 02:00:00:00:00:0b; each first broadcasts once, then until the other hears it.
 //
 //   dgramload rate A_LOCAL A_REMOTE B_LOCAL B_REMOTE SIZE WARMUP_S SECONDS
 //       A sends SIZE-byte frames to B as fast as its socket takes them (sendmmsg of 32; a blocking socket, so the
@@ -120,6 +120,12 @@ static void announce(int a, int b) {
     static uint8_t buf[MAXFRAME];
     int from[2] = {a, b}, to[2] = {b, a};
     const uint8_t *mac[2] = {MAC_A, MAC_B};
+    // First one broadcast each without waiting: a switch that learns its ports' peers from their first frame (as
+    // FastBridge's dgram ports do) sends a station nothing before the station has spoken.
+    for (int k = 0; k < 2; k++) {
+        frame(buf, bcast, mac[k], 60);
+        send_one(from[k], buf, 60);
+    }
     for (int k = 0; k < 2; k++) {
         int tries = 0;
         do {
