@@ -18,7 +18,7 @@ namespace FastBridge.Fuzz;
 /// </summary>
 internal static class DgramReceiveTarget
 {
-    private static readonly string s_peer = $"/tmp/fbfuzz-{Environment.ProcessId}-peer.sock";
+    private static readonly string s_peer = $"/tmp/fbfz-{Guid.NewGuid():N}"[..24] + "-peer.sock";
     private static DgramPort? s_port;
     private static PacketPool? s_pool;
 
@@ -34,9 +34,9 @@ internal static class DgramReceiveTarget
         s_pool ??= new PacketPool(64, 2);
         if (s_port is null)
         {
-            string path = $"/tmp/fbfuzz-{Environment.ProcessId}-port.sock";
+            string path = s_peer.Replace("-peer.sock", "-port.sock", StringComparison.Ordinal);
             s_port = DgramPort.Bind("d0", path, new DgramPortOptions { Peer = s_peer });
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => s_port.Dispose();
+            File.Delete(path); // the socket stays bound without its file: nothing is left behind when AFL kills the process
         }
 
         int choice = input[0] % 7;
