@@ -196,7 +196,9 @@ for sw in meta.get("switches", "").split():
 lines += ["", "\"sent\" is what A's socket accepted, \"delivered\" what B received. A unix datagram socket queues at most",
     "net.unix.max_dgram_qlen datagrams (10 by default) from senders it is not connected to: A blocks when the switch's",
     "queue is full (backpressure), and a switch sending to B finds B's queue full (EAGAIN). QEMU's hub then holds the frame and",
-    "stops reading A (sent = delivered); FastBridge drops it, counted as `ring-full` (never a wait on the dataplane)."]
+    "stops reading A (sent = delivered); FastBridge drops it, counted as `ring-full` (never a wait on the dataplane).",
+    "libvdeplug connects a station's socket to its vde_switch port, and a socket takes any number of datagrams from the",
+    "socket it is connected to: vde_switch's sends to B never meet that limit (QEMU's dgram netdev does not connect)."]
 lines += ["", END]
 section = "\n".join(lines) + "\n"
 if os.path.basename(out_path) == "RESULTS.md" and os.path.exists(out_path):
