@@ -60,7 +60,7 @@ internal static class RunCommand
 
         var noOffloads = new Option<bool>("--no-offloads")
         {
-            Description = "open the TAPs without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
+            Description = "open the TAPs and --netdev sockets without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
         };
 
         Option<string[]> netdevs = NetdevCli.RunOption();
@@ -139,7 +139,7 @@ internal static class RunCommand
             {
                 Netdevs = [.. netdevFlags, .. settings.NetdevNames()],
                 Mirrors = settings.MirrorList(),
-                NetdevOptions = NetdevCli.OptionsFor(result.GetValue(netdevRing)),
+                NetdevOptions = NetdevCli.OptionsFor(result.GetValue(netdevRing)) with { Offloads = settings.Offloads ?? true }, // --no-offloads: the netdev sockets' too
                 Streams = streamFlags,
                 StreamGroup = result.GetValue(streamGroup),
                 Vxlans = [.. settings.Vxlan ?? []],
