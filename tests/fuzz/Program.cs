@@ -33,7 +33,7 @@ internal static class Program
     public static int Main(string[] args)
     {
         string target = args.Length > 0 ? args[0] : string.Empty;
-        if ((VhostTargets.For(target) ?? VxlanDecapTarget.For(target)) is { } vhost)
+        if ((VhostTargets.For(target) ?? VxlanDecapTarget.For(target) ?? DgramReceiveTarget.For(target)) is { } vhost)
         {
             Fuzzer.Run(stream => vhost(ReadAll(stream)));
             return 0;
@@ -140,7 +140,7 @@ internal static class Program
                 run = input => StreamFramingTarget.Run(input);
                 break;
             default:
-                if ((VhostTargets.For(target) ?? VxlanDecapTarget.For(target)) is not { } vhost)
+                if ((VhostTargets.For(target) ?? VxlanDecapTarget.For(target) ?? DgramReceiveTarget.For(target)) is not { } vhost)
                 {
                     return 2;
                 }

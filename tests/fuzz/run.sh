@@ -17,7 +17,7 @@
 # Exit: 0 no crash, 1 crashes (or a failing corpus input), 2 usage.
 set -euo pipefail
 
-usage() { echo "usage: $0 parser|control|ring|stream|vhost-message|vhost-walker|vxlan SECONDS | $0 cmin TARGET" >&2; exit 2; }
+usage() { echo "usage: $0 parser|control|ring|stream|vhost-message|vhost-walker|vxlan|dgram SECONDS | $0 cmin TARGET" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 mode=run
 if [[ $1 == cmin ]]; then
@@ -40,6 +40,7 @@ case $target in
   vhost-message|vhost-walker) instrument=(FastBridge.Ports.VhostUser) ;; # the port kind only (tests/fuzz/VhostTargets.cs)
   stream) instrument=(FastBridge.Ports.QemuSocket.StreamFraming) ;;
   vxlan) instrument=(FastBridge.Ports.Vxlan) ;; # the VXLAN port's receive path (tests/fuzz/VxlanDecapTarget.cs)
+  dgram) instrument=(FastBridge.Ports.QemuDgram) ;; # the dgram port's receive checks (tests/fuzz/DgramReceiveTarget.cs)
   *) usage ;;
 esac
 

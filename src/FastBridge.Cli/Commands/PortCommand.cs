@@ -20,8 +20,10 @@ internal static class PortCommand
         var stream = new Option<string?>("--stream") { Description = "listen on this unix socket for QEMU's -netdev stream instead of opening a TAP" };
         var queues = Numbers.OptionalOption("--queues", 1, TapPort.MaxQueues, $"1 to {TapPort.MaxQueues} queues",
             "open the TAP with this many queues (IFF_MULTI_QUEUE when more than 1), each read by one worker");
-        var group = new Option<string?>("--socket-group") { Description = "with --stream: group allowed to connect (mode 0660); default 0600" };
-        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream, --vxlan)") { addName, fd, netdev, vhostUser, client, requireSealed, stream, group, queues };
+        var group = new Option<string?>("--socket-group") { Description = "with --stream or --dgram: group allowed to connect or send (mode 0660); default 0600" };
+        Option<string?> dgram = DgramPortCli.PortAddOption();
+        Option<string?> dgramPeer = DgramPortCli.PortAddPeerOption();
+        var add = new Command("add", "Add a TAP port: create or attach the device NAME, or adopt the fd given with --fd; or another kind (--netdev, --vhost-user, --stream, --dgram, --vxlan)") { addName, fd, netdev, vhostUser, client, requireSealed, stream, group, dgram, dgramPeer, queues };
         var vxlan = new VxlanCli.PortAddOptions(add);
         add.WithControlOptions().SetAction((result, cancel) =>
         {
@@ -55,6 +57,8 @@ internal static class PortCommand
                 RequireSealed = result.GetValue(requireSealed) ? true : null,
                 Stream = result.GetValue(stream) is { } path ? Path.GetFullPath(path) : null,
                 Group = result.GetValue(group),
+                Dgram = result.GetValue(dgram) is { } dgramPath ? Path.GetFullPath(dgramPath) : null,
+                DgramPeer = result.GetValue(dgramPeer) is { } peerPath ? Path.GetFullPath(peerPath) : null,
                 Vxlan = vxlanSpec,
                 Queues = result.GetValue(queues),
             };

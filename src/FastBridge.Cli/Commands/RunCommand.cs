@@ -72,9 +72,11 @@ internal static class RunCommand
         Option<string> netdevRing = NetdevCli.RingOption();
         Option<string[]> streams = StreamPortCli.Streams();
         Option<string?> streamGroup = StreamPortCli.Group();
+        Option<string[]> dgrams = DgramPortCli.RunOption();
+        Option<string?> dgramGroup = DgramPortCli.GroupOption();
         var command = new Command("run", "Switch frames between TAP devices until SIGINT or SIGTERM")
         {
-            taps, netdevs, netdevRing, vxlans, streams, streamGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads, tapQueues,
+            taps, netdevs, netdevRing, vxlans, streams, streamGroup, dgrams, dgramGroup, aging, maxMacs, maxMacsPerPort, workers, stormLimit, name, control, config, verbose, metrics, noOffloads, tapQueues,
         };
         var vhostUser = new VhostUserRunOptions();
         foreach (Option option in vhostUser.All)
@@ -114,6 +116,13 @@ internal static class RunCommand
                 flags.SetList("vxlan", vxlanFlags);
             }
 
+            if (result.GetValue(dgrams) is { Length: > 0 } dgramFlags)
+            {
+                flags.SetList("dgram", dgramFlags); // replaces the file's list, as --vxlan does
+            }
+
+            SetIfGiven(result, dgramGroup, flags, "dgram_group");
+
             string[] netdevFlags = result.GetValue(netdevs) ?? [];
             string[] streamFlags = result.GetValue(streams) ?? [];
             string[] otherPorts = [.. netdevFlags, .. streamFlags.Select(s => StreamPortCli.Parse(s).Name), .. vhostUser.PortNames(result)];
@@ -139,6 +148,8 @@ internal static class RunCommand
                 Streams = streamFlags,
                 StreamGroup = result.GetValue(streamGroup),
                 Vxlans = [.. settings.Vxlan ?? []],
+                Dgrams = [.. settings.Dgram ?? []],
+                DgramGroup = settings.DgramGroup,
                 MorePorts = (b, log) => vhostUser.AddPorts(result, b, log, vhostFromFile),
             };
             return SwitchHost.RunAsync(run, result.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information).GetAwaiter().GetResult();

@@ -35,6 +35,8 @@ internal static class ConfigFileShape
         ["offloads"] = ("true or false", Kind.Flag),
         ["tap_queues"] = ($"a whole number of queues per TAP, 1 to {FastBridge.Ports.TapPort.MaxQueues}", Kind.Whole),
         ["vxlan"] = ("a list of VXLAN ports, e.g. [\"vx0:vni=42,local=198.18.0.1,remote=198.18.0.2\"]", Kind.TextList),
+        ["dgram"] = ("a list of QEMU datagram-socket ports, e.g. [\"vm0=/run/fastbridge/vm0.sock\"]", Kind.TextList),
+        ["dgram_group"] = ("a group name or number (text)", Kind.Text),
     };
 
     /// <summary>The members a port object may have, as an error message lists them.</summary>

@@ -50,6 +50,13 @@ internal sealed class RunOptions
     /// <summary>VXLAN tunnel ports, each "NAME:vni=42,local=ADDR,remote=ADDR" as <c>run --vxlan</c> takes it.</summary>
     public List<string>? Vxlan { get; set; }
 
+    /// <summary>QEMU datagram-socket ports, each "[NAME=]PATH[,peer=GUEST]" as <c>run --dgram</c> takes it.</summary>
+    public List<string>? Dgram { get; set; }
+
+    /// <summary>The group that may send to the <see cref="Dgram"/> sockets (mode 0660), as <c>run --dgram-group</c>.</summary>
+    [ConfigurationKeyName("dgram_group")]
+    public string? DgramGroup { get; set; }
+
     /// <summary>The bridge these settings describe (members left out keep <see cref="BridgeOptions"/>' defaults).</summary>
     public BridgeOptions ToBridgeOptions()
     {

@@ -32,7 +32,7 @@ internal sealed class RunOptionsValidator(RunSources sources) : IValidateOptions
             return ValidateOptionsResult.Fail(sources.File is { } file ? $"config file '{file}': {problem}" : problem);
         }
 
-        if (sources.File is null && (options.Ports?.Count ?? 0) + (options.Vxlan?.Count ?? 0) + sources.OtherPorts.Count == 0)
+        if (sources.File is null && (options.Ports?.Count ?? 0) + (options.Vxlan?.Count ?? 0) + (options.Dgram?.Count ?? 0) + sources.OtherPorts.Count == 0)
         {
             return ValidateOptionsResult.Fail("at least one --tap NAME is needed (or a --config FILE)");
         }
@@ -101,7 +101,7 @@ internal sealed class RunOptionsValidator(RunSources sources) : IValidateOptions
     private string? MirrorsProblem(RunOptions o)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        List<string> ports = [.. o.PortNames(), .. (o.Vxlan ?? []).Select(spec => spec.Split(':')[0]), .. sources.OtherPorts];
+        List<string> ports = [.. o.PortNames(), .. (o.Vxlan ?? []).Select(spec => spec.Split(':')[0]), .. (o.Dgram ?? []).Select(spec => Commands.DgramPortCli.Parse(spec).Name), .. sources.OtherPorts];
         foreach (MirrorOptions options in o.Mirrors ?? [])
         {
             if (!options.ToInfo().TryToMirror(out Mirror? mirror, out string? error))

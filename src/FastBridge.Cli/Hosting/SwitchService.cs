@@ -64,6 +64,11 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
                 throw new SwitchStartException(ExitCodes.Failed, "a --stream socket could not be made");
             }
 
+            if (!Commands.DgramPortCli.AddAll(_bridge, settings.Dgrams, settings.DgramGroup, _log))
+            {
+                throw new SwitchStartException(ExitCodes.Failed, "a --dgram socket could not be made");
+            }
+
             foreach ((string name, FastBridge.Switching.PortPolicy policy) in settings.Policies ?? new Dictionary<string, FastBridge.Switching.PortPolicy>())
             {
                 if (_bridge.FindPort(name) is not null) // every policy names a port of the settings; the check costs nothing

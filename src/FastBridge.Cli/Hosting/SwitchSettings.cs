@@ -26,6 +26,12 @@ internal sealed record SwitchSettings(string[] Taps, BridgeOptions Bridge, strin
 
     /// <summary>The group allowed to connect to the stream sockets (0660); null: 0600.</summary>
     public string? StreamGroup { get; init; }
+
+    /// <summary>QEMU datagram-socket ports to bind, [NAME=]PATH[,peer=GUEST] each, after the stream ports.</summary>
+    public string[] Dgrams { get; init; } = [];
+
+    /// <summary>The group allowed to send to the datagram sockets (0660); null: 0600.</summary>
+    public string? DgramGroup { get; init; }
 }
 
 /// <summary>The switch could not start; <see cref="ExitCode"/> is what <c>fastbridge run</c> exits with.</summary>

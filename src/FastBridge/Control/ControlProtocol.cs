@@ -42,7 +42,13 @@ public sealed class ControlRequest
     /// <summary>port-add: listen on this unix socket path for QEMU's <c>-netdev stream</c> instead of opening a TAP.</summary>
     public string? Stream { get; set; }
 
-    /// <summary>port-add with <see cref="Stream"/>: the group that may connect (socket mode 0660); default 0600.</summary>
+    /// <summary>port-add: bind this unix datagram socket path for QEMU's <c>-netdev dgram</c> instead of opening a TAP.</summary>
+    public string? Dgram { get; set; }
+
+    /// <summary>port-add with <see cref="Dgram"/>: the peer's socket path (QEMU's local.path); default: the first sender.</summary>
+    public string? DgramPeer { get; set; }
+
+    /// <summary>port-add with <see cref="Stream"/> or <see cref="Dgram"/>: the group that may connect or send (socket mode 0660); default 0600.</summary>
     public string? Group { get; set; }
 
     /// <summary>fdb-add: the port of the entry; fdb-show, fdb-flush: only this port.</summary>

@@ -38,6 +38,11 @@ internal static partial class ControlVerbs
             return StreamPortAdd(bridge, request);
         }
 
+        if (request.Dgram is not null)
+        {
+            return DgramPortAdd(bridge, request);
+        }
+
         if (request.Fd == true)
         {
             if (fd < 0)

@@ -90,4 +90,7 @@ public enum Counter
 
     [Counter("vxlan-remote-learned", CounterUnit.Events, CounterScope.Port, "Inner source MACs this VXLAN port learned (or moved) behind a remote VTEP")]
     VxlanRemoteLearned,
+
+    [Counter("dgram-peer-changes", CounterUnit.Events, CounterScope.Port, "Times a dgram port's peer came (its first frame, or its first after it went) or went (found gone on send or by a probe)")]
+    DgramPeerChanges,
 }

@@ -128,6 +128,19 @@ public enum DropReason : byte
     // Not a super-frame (those the kernel segments) and longer than the interface takes; also the kernel's EMSGSIZE.
     [Drop("tx-over-mtu", DropDirection.Egress, "Longer than the netdev interface's MTU plus an Ethernet header and two VLAN tags, and not a super-frame: not sent, never truncated")]
     TxOverMtu,
+
+    // ---- datagram socket ports (QEMU -netdev dgram; appended: the numbers of the reasons above stay as published) ----
+
+    // One port, one peer: a second QEMU (or anything else) writing to the socket is not a second station source.
+    [Drop("dgram-foreign-sender", DropDirection.Ingress, "A datagram on a dgram port's socket from a sender other than its peer, or from an unnamed socket that could not be answered")]
+    DgramForeignSender,
+
+    [Drop("dgram-oversize", DropDirection.Ingress, "A datagram on a dgram port's socket longer than 65,535 bytes (cut short by the receive buffer: MSG_TRUNC)")]
+    DgramOversize,
+
+    // QEMU's dgram netdev reads a zero-length datagram as the end of its peer; the port neither sends nor takes one.
+    [Drop("dgram-empty", DropDirection.Ingress, "An empty datagram on a dgram port's socket: it carries no frame")]
+    DgramEmpty,
 }
 
 /// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>

@@ -41,4 +41,9 @@ internal static class QemuArgs
     /// <paramref name="socketPath"/> (no reconnect option in 7.2).</summary>
     public static string[] Stream(string netdev, string socketPath) =>
         ["-netdev", $"stream,id={netdev},server=off,addr.type=unix,addr.path={socketPath}"];
+
+    /// <summary>A unix datagram socket pair: QEMU binds <paramref name="guestPath"/> (unlinking a leftover first) and
+    /// sends each frame as one datagram to <paramref name="switchPath"/>.</summary>
+    public static string[] Dgram(string netdev, string guestPath, string switchPath) =>
+        ["-netdev", $"dgram,id={netdev},local.type=unix,local.path={guestPath},remote.type=unix,remote.path={switchPath}"];
 }
