@@ -150,6 +150,7 @@ internal sealed partial class Worker : IDisposable
     private void Run()
     {
         Interop.IoUringBatch.PrepareThread(); // this worker's io_uring for batched TAP writes, where the kernel allows one
+        _pool.AttachThreadCache(); // rent and release through a LIFO of this thread's own: hot buffers, no CAS
         int idle = 0;
         while (!_stop)
         {
@@ -185,6 +186,7 @@ internal sealed partial class Worker : IDisposable
         }
 
         ApplyCommands();
+        _pool.DetachThreadCache();
         Interop.IoUringBatch.ReleaseThread();
     }
 
