@@ -23,7 +23,8 @@ namespace FastBridge.Dataplane;
 /// worker that switched a frame transmits it itself, so such a port's Transmit runs on any worker, possibly on several
 /// at once. Each (worker, port) ring has one producer and one consumer.
 /// Waiting: after a configured number of empty passes (<c>BridgeOptions.IdleSpins</c>) the worker announces it is
-/// going to sleep, makes one more pass (so a frame queued before the announcement is not missed), then blocks in epoll
+/// going to sleep, lets each port re-arm its notifications (<c>Port.BeforeSleep</c>: a vhost-user ring polled without
+/// kicks while busy asks for them again), makes one more pass (so a frame queued before the announcement is not missed), then blocks in epoll
 /// on its ports' fds and its own eventfd. A producer that queued frames for a sleeping worker signals the eventfd (a
 /// Dekker handshake with a full fence on both sides; one syscall per burst at most, none while the worker is awake).
 /// Thread-safety: everything here but <see cref="Wake"/>, <see cref="Post"/>, <see cref="UseView"/> and the counters'
@@ -171,6 +172,7 @@ internal sealed partial class Worker : IDisposable
 
             Volatile.Write(ref _sleeping, 1);
             Interlocked.MemoryBarrier();
+            PrepareToSleep();
             if (!_commands.IsEmpty || _stop || Pass() > 0)
             {
                 Volatile.Write(ref _sleeping, 0);
@@ -219,6 +221,19 @@ internal sealed partial class Worker : IDisposable
         }
 
         return moved;
+    }
+
+    /// <summary>Lets each owned port ask its peer for notifications again (<see cref="Ports.Port.BeforeSleep"/>) before the last pass.</summary>
+    private void PrepareToSleep()
+    {
+        PortSlot[] owned = _owned;
+        for (int i = 0; i < owned.Length; i++)
+        {
+            if (owned[i].Port.State != Ports.PortState.Gone)
+            {
+                owned[i].Port.BeforeSleep();
+            }
+        }
     }
 
     private void StopPolling(int ownedIndex)

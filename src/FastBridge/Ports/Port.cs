@@ -102,6 +102,16 @@ public abstract class Port : IDisposable
     protected internal virtual int PollFd => -1;
 
     /// <summary>
+    /// The owning worker found nothing to do for a while and is about to sleep on <see cref="PollFd"/>: a port that polls
+    /// its peer while busy without being notified (vhost-user: the guest told not to kick) asks for notifications again
+    /// here. The worker makes one more pass over its ports after this call and only then sleeps, so a frame that came
+    /// before the peer saw the request is still received. Owning worker only; the default does nothing.
+    /// </summary>
+    protected internal virtual void BeforeSleep()
+    {
+    }
+
+    /// <summary>
     /// True when the MACs learned on the port are forgotten at every change of its state (the housekeeper does it within a
     /// second: it went down, or went down and came back), not only when it is gone: a port whose peer can leave and come
     /// back as another machine (a vhost-user VM, a stream socket's next client).

@@ -32,16 +32,10 @@ public sealed partial class VhostUserPort
         ushort pending = (ushort)(q.ReadAvailIndex() - q.LastAvail);
         if (pending == 0)
         {
-            // Idle: ask for kicks again and empty the kick fd, then look once more (a frame queued before the
-            // guest saw notifications back on would otherwise wait for the next kick).
-            q.SetNotifications(true);
-            q.DrainKick();
-            Interlocked.MemoryBarrier();
-            pending = (ushort)(q.ReadAvailIndex() - q.LastAvail);
-            if (pending == 0)
-            {
-                return 0;
-            }
+            // Nothing queued: no system call and no change to the guest's notification state. Kicks stay off while
+            // the worker polls (the guest pays a write(2) for each one it sends); they are asked for again only when
+            // the worker is about to sleep (BeforeSleep), as OVS-DPDK's PMD threads never ask while polling.
+            return 0;
         }
 
         if (pending > q.Size)
@@ -82,6 +76,33 @@ public sealed partial class VhostUserPort
         }
 
         return received;
+    }
+
+    /// <summary>
+    /// The worker is about to sleep: ask the guest to kick again (NO_NOTIFY cleared, or avail_event at the next entry),
+    /// empty the kick eventfd, and fence; the worker's last pass then reads the avail index once more, so a frame the
+    /// guest queued before it saw the request is taken then, and one queued after comes with a kick that wakes the
+    /// worker (the guest fences between publishing its avail index and reading our flags).
+    /// </summary>
+    protected internal override void BeforeSleep()
+    {
+        VhostUserDevice? device = Enter();
+        if (device is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Virtqueue q = device.Tx;
+            q.SetNotifications(true);
+            q.DrainKick();
+            Interlocked.MemoryBarrier();
+        }
+        finally
+        {
+            Leave();
+        }
     }
 
     private DropReason TakeFrame(VhostUserDevice device, Virtqueue q, uint head, PacketPool pool, out Packet packet) =>
