@@ -86,7 +86,7 @@ host_veths() {  # a veth per end host: IFn in host n (complete frames only), hnS
 
 ovs_side() {  # ovs_side NS DIR HOSTPORT UNDERLAYPORT LOCAL REMOTE ULMAC PEERMAC: one OVS userspace instance
   local n=$1 d=$2 hp=$3 up=$4 loc=$5 rem=$6 mac=$7 peer=$8
-  mkdir -p "$d"
+  rm -rf "$d" && mkdir -p "$d"  # a fresh db per repetition: a reused one still holds the last bridges
   ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
   OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d OVS_SYSCONFDIR=$d ns "$n" ovsdb-server "$d/conf.db" \
     --remote="punix:$d/db.sock" --unixctl="$d/ovsdb.ctl" --pidfile="$d/ovsdb.pid" --log-file="$d/ovsdb.log" \
