@@ -42,7 +42,7 @@ trap cleanup EXIT
 if [ "$SWITCH" = fastbridge ]; then
   FASTBRIDGE=${FASTBRIDGE:-$ROOT/src/FastBridge.Cli/bin/Release/net10.0/fastbridge}
   [ -x "$FASTBRIDGE" ] || dotnet build "$ROOT/src/FastBridge.Cli" -c Release -nologo -v quiet
-  DOTNET_PerfMapEnabled=1 taskset -c "$SWITCH_CPU" "$FASTBRIDGE" run --vhost-user "$DIR/s0.sock" \
+  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 taskset -c "$SWITCH_CPU" "$FASTBRIDGE" run --vhost-user "$DIR/s0.sock" \
     --vhost-user "$DIR/s1.sock" --workers 1 --name "fbvp$SUF" --control "$DIR/ctl.sock" >"$OUTDIR/switch.log" 2>&1 </dev/null &
   SW_PID=$!
 else
@@ -68,6 +68,13 @@ GEN_PID=$!
 exec {GEN_FD}>"$DIR/gen.in"
 for _ in $(seq 600); do grep -q '^testpmd> ' "$OUTDIR/gen.log" 2>/dev/null && break; sleep 0.1; done
 gen() { echo "$1" >&"$GEN_FD"; }
+if [ "$SWITCH" = fastbridge ]; then  # both ports up (the frontend's rings published) before any frame is sent
+  for _ in $(seq 300); do
+    [ "$("$FASTBRIDGE" port list --control "$DIR/ctl.sock" 2>/dev/null | grep -c ' up ')" = 2 ] && break
+    sleep 0.1
+  done
+fi
+sleep 1
 rx_total() {  # frames testpmd received on both ports so far (every one crossed the switch once)
   local before
   before=$(grep -c 'NIC statistics for port 1 ' "$OUTDIR/gen.log" || true)
@@ -79,7 +86,7 @@ rx_total() {  # frames testpmd received on both ports so far (every one crossed 
   done
   awk '/NIC statistics for port [0-9]+ / { p = $6 + 0 } /RX-packets:/ { rx[p] = $2 } END { print rx[0] + rx[1] }' "$OUTDIR/gen.log"
 }
-cpu_ns() { cat /proc/"$SW_PID"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
+cpu_ns() { cat /proc/"${1:-$SW_PID}"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 vcs() { awk '/^voluntary_ctxt_switches/ { s += $2 } END { print s + 0 }' /proc/"$SW_PID"/task/*/status 2>/dev/null; }
 
 gen "set txpkts $SIZE"
@@ -88,13 +95,14 @@ sleep "$WARMUP"
 {
   echo "switch=$SWITCH size=$SIZE window=${WINDOW}s load: $(cut -d' ' -f1-3 /proc/loadavg)"
   # 1. plain
-  r0=$(rx_total); c0=$(cpu_ns); v0=$(vcs); t0=$(date +%s.%N)
+  r0=$(rx_total); c0=$(cpu_ns); g0=$(cpu_ns "$GEN_PID"); v0=$(vcs); t0=$(date +%s.%N)
   sleep "$WINDOW"
-  r1=$(rx_total); c1=$(cpu_ns); v1=$(vcs); t1=$(date +%s.%N)
+  r1=$(rx_total); c1=$(cpu_ns); g1=$(cpu_ns "$GEN_PID"); v1=$(vcs); t1=$(date +%s.%N)
   python3 -c "
 dt = $t1 - $t0; f = $r1 - $r0
 print(f'plain: {f / dt / 1e6:.3f} Mpps, switch CPU {100 * ($c1 - $c0) / 1e9 / dt:.1f} %, '
-      f'{($c1 - $c0) / max(f, 1):.0f} ns/frame, {($v1 - $v0) / dt:.0f} sleeps/s (voluntary context switches)')"
+      f'{($c1 - $c0) / max(f, 1):.0f} ns/frame, {($v1 - $v0) / dt:.0f} sleeps/s (voluntary context switches); '
+      f'frontend CPU {100 * ($g1 - $g0) / 1e9 / dt:.1f} %')"
   # 2. perf stat and system calls
   r0=$(rx_total)
   perf stat -e task-clock,context-switches,cpu-migrations,page-faults -p "$SW_PID" -o "$OUTDIR/stat.txt" -- sleep "$WINDOW" 2>/dev/null
@@ -116,7 +124,6 @@ print(f'plain: {f / dt / 1e6:.3f} Mpps, switch CPU {100 * ($c1 - $c0) / 1e9 / dt
   perf report -i "$OUTDIR/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null \
     | grep -v '^#' | grep '%' | head -40
 } | tee "$OUTDIR/summary.txt"
-gen stop
 if [ "$SWITCH" = fastbridge ]; then
   "$FASTBRIDGE" stats --control "$DIR/ctl.sock" >"$OUTDIR/fastbridge-stats.txt" 2>&1 || true
   echo "FastBridge counters: $OUTDIR/fastbridge-stats.txt"; grep -i -E 'drop|no-guest|bad' "$OUTDIR/fastbridge-stats.txt" | head -10 || true
