@@ -7,7 +7,8 @@ namespace FastBridge.Fuzz;
 /// with <see cref="RingFrame.TryRead"/> the way the port walks a block (first-packet offset, then each next offset, at
 /// most the block's packet count); an accepted frame must lie inside the block and copy (its tag re-inserted) into a
 /// buffer of exactly its length. The same bytes are then read as a TPACKET_V2 slot (<see cref="RingFrame.TryReadSlot"/>,
-/// the low-latency ring) under the same rules. Any exception is a crash.
+/// the low-latency ring) under the same rules; each accepted frame's virtio-net header (offloads) is read and checked
+/// against the copy. Any exception is a crash.
 /// </summary>
 internal static class RingFrameTarget
 {
@@ -33,6 +34,13 @@ internal static class RingFrameTarget
             if (written != frame.Length)
             {
                 throw new InvalidOperationException($"copied {written} bytes of a {frame.Length}-byte frame");
+            }
+
+            // With offloads (PACKET_VNET_HDR) the port reads the virtio-net header before the frame and checks it
+            // against the copy: neither may throw, whatever the header says.
+            if (frame.TryReadOffload(block, out Offloads.OffloadInfo info))
+            {
+                _ = info.IsValidFor(buffer.AsSpan(0, written));
             }
 
             if (frame.NextOffset == 0)

@@ -18,8 +18,8 @@ internal static class NetdevCli
     {
         var option = new Option<string>("--netdev-ring")
         {
-            Description = "receive ring of the --netdev ports: blocks (TPACKET_V3, handed over when full or after 1 ms: the most frames per CPU second) or frames (TPACKET_V2, each frame handed over at once: RTT in microseconds, not a millisecond)",
-            DefaultValueFactory = _ => "blocks",
+            Description = "receive ring of the --netdev ports: frames (the default: TPACKET_V2, each frame handed over at once, RTT in microseconds) or blocks (TPACKET_V3, handed over when full or after 1 ms: up to a millisecond per hop under light load)",
+            DefaultValueFactory = _ => "frames",
         };
         option.AcceptOnlyFromAmong("frames", "blocks");
         return option;
@@ -27,7 +27,7 @@ internal static class NetdevCli
 
     /// <summary>The port options <c>--netdev-ring</c> asks for.</summary>
     public static NetdevPortOptions OptionsFor(string? ring) =>
-        ring == "frames" ? NetdevPortOptions.Default with { LowLatency = true } : NetdevPortOptions.Default;
+        NetdevPortOptions.Default with { LowLatency = ring != "blocks" };
 
     public static Option<bool> PortAddOption() => new("--netdev")
     {
@@ -49,8 +49,8 @@ internal static class NetdevCli
 
             NetdevPort port = Hosting.StartupPorts.OpenAndAdd<NetdevPort, NetdevException>(bridge, () => NetdevPort.Open(name, options));
 
-            log.LogInformation("netdev {Interface} attached (ifindex {Index}, MTU {Mtu}, {Ring} ring{Up})", name, port.InterfaceIndex, port.Mtu,
-                port.LowLatency ? "TPACKET_V2 frame" : "TPACKET_V3 block", port.BroughtUp ? ", brought up" : "");
+            log.LogInformation("netdev {Interface} attached (ifindex {Index}, MTU {Mtu}, {Ring} ring{Offloads}{Up})", name, port.InterfaceIndex, port.Mtu,
+                port.LowLatency ? "TPACKET_V2 frame" : "TPACKET_V3 block", port.AcceptsOffloads ? ", with offloads" : "", port.BroughtUp ? ", brought up" : "");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FastBridge.Cli.Configuration;
 using FastBridge.Cli.Hosting;
 using FastBridge.Control;
 using FastBridge.Ports;
@@ -59,7 +60,7 @@ internal static class RunCommand
 
         var noOffloads = new Option<bool>("--no-offloads")
         {
-            Description = "open the TAPs without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
+            Description = "open the TAPs and --netdev sockets without virtio-net header offloads (checksum, TSO/USO super-frames): frames of the MTU only",
         };
 
         Option<string[]> netdevs = NetdevCli.RunOption();
@@ -81,110 +82,74 @@ internal static class RunCommand
         // would get its own handler that cancels and, after a timeout, abandons the action).
         command.SetAction(result =>
         {
-            s_netdevOptions = NetdevCli.OptionsFor(result.GetValue(netdevRing));
-            s_vxlans = result.GetValue(vxlans) ?? [];
-            var options = new BridgeOptions();
-            string[] ports = result.GetValue(taps) ?? [];
-            string? socketPath = result.GetValue(control);
-            string? metricsAt = result.GetValue(metrics);
-            bool offloads = !result.GetValue(noOffloads);
-            Dictionary<string, Switching.PortPolicy>? policies = null;
-            string[] netdevPorts = result.GetValue(netdevs) ?? [];
-            VhostUserPortConfig[] vhostFromFile = [];
-            List<Switching.Mirror> mirrors = [];
-            if (result.GetValue(config) is { } file)
+            // The flags given on the command line go over the config file's members of the same meaning (and --tap,
+            // --vxlan over its whole lists); the ports of other flags are added to the file's.
+            var flags = new CommandLineSource();
+            SetIfGiven(result, name, flags, "name");
+            SetIfGiven(result, control, flags, "control");
+            SetIfGiven(result, aging, flags, "aging");
+            SetIfGiven(result, maxMacs, flags, "max_macs");
+            SetIfGiven(result, maxMacsPerPort, flags, "max_macs_per_port");
+            SetIfGiven(result, workers, flags, "workers");
+            SetIfGiven(result, stormLimit, flags, "storm_limit");
+            SetIfGiven(result, metrics, flags, "metrics");
+            if (Given(result, noOffloads))
             {
-                RunConfig loaded;
-                try
-                {
-                    loaded = RunConfig.Load(file);
-                }
-                catch (FormatException e)
-                {
-                    Console.Error.WriteLine($"fastbridge: {e.Message}");
-                    return ExitCodes.Usage;
-                }
-
-                options.Name = Given(result, name) ? result.GetValue(name)! : loaded.Name ?? options.Name;
-                options.AgingSeconds = Given(result, aging) ? result.GetValue(aging) : loaded.Aging ?? options.AgingSeconds;
-                options.MaxMacs = Given(result, maxMacs) ? result.GetValue(maxMacs) : loaded.MaxMacs ?? options.MaxMacs;
-                options.Workers = Given(result, workers) ? result.GetValue(workers) : loaded.Workers ?? options.Workers;
-                options.MaxMacsPerPort = Given(result, maxMacsPerPort) ? result.GetValue(maxMacsPerPort) : loaded.MaxMacsPerPort ?? options.MaxMacsPerPort;
-                options.StormLimit = Given(result, stormLimit) ? result.GetValue(stormLimit) : loaded.StormLimit ?? options.StormLimit;
-                metricsAt ??= loaded.Metrics;
-                offloads = Given(result, noOffloads) ? !result.GetValue(noOffloads) : loaded.Offloads ?? offloads;
-                if (ports.Length == 0) // --tap replaces the file's whole port list
-                {
-                    ports = loaded.TapNames();
-                    netdevPorts = [.. netdevPorts, .. loaded.NetdevNames()];
-                    vhostFromFile = loaded.VhostUserPorts();
-                }
-
-                policies = loaded.PortPolicies(file);
-                mirrors = loaded.MirrorList(file);
-                socketPath ??= loaded.Control;
-                s_vxlans = s_vxlans.Length > 0 ? s_vxlans : [.. loaded.Vxlan ?? []];
-            }
-            else
-            {
-                if (ports.Length == 0 && result.GetValue(netdevs) is not { Length: > 0 } && s_vxlans.Length == 0 && !VhostUserRunOptions.Any(result, vhostUser)
-                    && result.GetValue(streams) is not { Length: > 0 })
-                {
-                    Console.Error.WriteLine("fastbridge: at least one --tap NAME is needed (or a --config FILE)");
-                    return ExitCodes.Usage;
-                }
-
-                options.Name = result.GetValue(name)!;
-                options.AgingSeconds = result.GetValue(aging);
-                options.MaxMacs = result.GetValue(maxMacs);
-                options.Workers = result.GetValue(workers);
-                options.MaxMacsPerPort = result.GetValue(maxMacsPerPort);
-                options.StormLimit = result.GetValue(stormLimit);
+                flags.Set("offloads", result.GetValue(noOffloads) ? "false" : "true");
             }
 
-            s_vhostUser = (vhostUser, result, vhostFromFile);
-            return Run(ports, options, socketPath ?? ControlServer.DefaultSocketPath(options.Name), result.GetValue(verbose), metricsAt,
-                offloads ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, netdevPorts, policies, mirrors,
-                (result.GetValue(streams) ?? [], result.GetValue(streamGroup)));
+            string[] tapFlags = result.GetValue(taps) ?? [];
+            if (tapFlags.Length > 0)
+            {
+                flags.SetList("ports", tapFlags);
+            }
+
+            if (result.GetValue(vxlans) is { Length: > 0 } vxlanFlags)
+            {
+                flags.SetList("vxlan", vxlanFlags);
+            }
+
+            string[] netdevFlags = result.GetValue(netdevs) ?? [];
+            string[] streamFlags = result.GetValue(streams) ?? [];
+            string[] otherPorts = [.. netdevFlags, .. streamFlags.Select(s => StreamPortCli.Parse(s).Name), .. vhostUser.PortNames(result)];
+            RunOptions settings;
+            try
+            {
+                settings = RunConfiguration.Load(result.GetValue(config), flags, new RunSources(result.GetValue(config), tapFlags.Length > 0, otherPorts));
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"fastbridge: {e.Message}");
+                return ExitCodes.Usage;
+            }
+
+            BridgeOptions bridge = settings.ToBridgeOptions();
+            VhostUserPortConfig[] vhostFromFile = settings.VhostUserPorts();
+            var run = new SwitchSettings(settings.TapNames(), bridge, settings.Control ?? ControlServer.DefaultSocketPath(bridge.Name), settings.Metrics,
+                settings.Offloads ?? true ? TapPortOptions.Default : new TapPortOptions { Offloads = false }, settings.PortPolicies())
+            {
+                Netdevs = [.. netdevFlags, .. settings.NetdevNames()],
+                Mirrors = settings.MirrorList(),
+                NetdevOptions = NetdevCli.OptionsFor(result.GetValue(netdevRing)) with { Offloads = settings.Offloads ?? true }, // --no-offloads: the netdev sockets' too
+                Streams = streamFlags,
+                StreamGroup = result.GetValue(streamGroup),
+                Vxlans = [.. settings.Vxlan ?? []],
+                MorePorts = (b, log) => vhostUser.AddPorts(result, b, log, vhostFromFile),
+            };
+            return SwitchHost.RunAsync(run, result.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information).GetAwaiter().GetResult();
         });
         return command;
     }
 
-    /// <summary>The vhost-user options of this run (kept apart so the TAP path's signature stays as it is).</summary>
-    private static (VhostUserRunOptions Options, ParseResult Result, VhostUserPortConfig[] FromFile)? s_vhostUser;
-
-    /// <summary>How the --netdev ports open their rings (--netdev-ring).</summary>
-    private static Ports.Netdev.NetdevPortOptions? s_netdevOptions;
-
-    /// <summary>The VXLAN ports of this run, NAME:SPEC (kept apart like the vhost-user options).</summary>
-    private static string[] s_vxlans = [];
+    /// <summary>Puts <paramref name="option"/>'s value into <paramref name="flags"/> as <paramref name="key"/> when it was written on the command line.</summary>
+    private static void SetIfGiven<T>(ParseResult result, Option<T> option, CommandLineSource flags, string key)
+    {
+        if (Given(result, option) && result.GetValue(option) is { } value)
+        {
+            flags.Set(key, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{value}"));
+        }
+    }
 
     /// <summary>True when the option was written on the command line (not just its default).</summary>
     private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
-
-    private static int Run(string[] taps, BridgeOptions options, string socketPath, bool verbose, string? metricsAt, TapPortOptions tapOptions,
-        string[] netdevs, Dictionary<string, Switching.PortPolicy>? policies = null, List<Switching.Mirror>? mirrors = null,
-        (string[] Specs, string? Group) streams = default)
-    {
-        foreach (string tap in taps)
-        {
-            if (Array.IndexOf(taps, tap) != Array.LastIndexOf(taps, tap))
-            {
-                Console.Error.WriteLine($"fastbridge: --tap {tap} given twice");
-                return ExitCodes.Usage;
-            }
-        }
-
-        return SwitchHost.RunAsync(new SwitchSettings(taps, options, socketPath, metricsAt, tapOptions, policies)
-        {
-            Netdevs = netdevs,
-            Mirrors = mirrors ?? [],
-            NetdevOptions = s_netdevOptions,
-            Streams = streams.Specs ?? [],
-            StreamGroup = streams.Group,
-            Vxlans = s_vxlans,
-            MorePorts = s_vhostUser is { } vu ? (bridge, log) => vu.Options.AddPorts(vu.Result, bridge, log, vu.FromFile) : null,
-        }, verbose ? LogLevel.Debug : LogLevel.Information)
-            .GetAwaiter().GetResult();
-    }
 }

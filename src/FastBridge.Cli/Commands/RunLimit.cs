@@ -5,8 +5,9 @@ namespace FastBridge.Cli.Commands;
 
 /// <summary>
 /// The range of one whole-number setting of <c>fastbridge run</c>, written once for both places it can come from: the
-/// flag (<see cref="Option"/>, checked by the parser) and the config file member (<see cref="Check"/>), so a value is
-/// valid or not whatever its source, and both errors say what is allowed in the same words.
+/// flag (<see cref="Option"/>, checked by the parser) and the config file member (<see cref="Problem"/>, asked by
+/// <see cref="Configuration.RunOptionsValidator"/>), so a value is valid or not whatever its source, and both errors
+/// say what is allowed in the same words.
 /// </summary>
 internal sealed record RunLimit(string Flag, string Member, int Min, int Max, string Allowed)
 {
@@ -23,12 +24,6 @@ internal sealed record RunLimit(string Flag, string Member, int Min, int Max, st
     /// <summary>The command-line option; a value out of range is a parse error (exit 2 with the usage line).</summary>
     public Option<int> Option(string description, int defaultValue = 0) => Numbers.Option(Flag, Min, Max, Allowed, description, defaultValue);
 
-    /// <summary>Throws <see cref="FormatException"/> when the config file's <paramref name="value"/> is out of range.</summary>
-    public void Check(int? value, string path)
-    {
-        if (value is { } v && (v < Min || v > Max))
-        {
-            throw new FormatException($"config file '{path}': \"{Member}\" must be {Allowed}");
-        }
-    }
+    /// <summary>What is wrong with the config file's <paramref name="value"/>, or null when it is in range or left out.</summary>
+    public string? Problem(int? value) => value is { } v && (v < Min || v > Max) ? $"\"{Member}\" must be {Allowed}" : null;
 }

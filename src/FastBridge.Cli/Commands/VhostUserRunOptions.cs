@@ -31,8 +31,20 @@ internal sealed class VhostUserRunOptions
 
     public IEnumerable<Option> All => [Servers, Clients, Group];
 
-    public static bool Any(ParseResult result, VhostUserRunOptions o) =>
-        (result.GetValue(o.Servers)?.Length ?? 0) + (result.GetValue(o.Clients)?.Length ?? 0) > 0;
+    /// <summary>The names of the ports these options ask for (a spec that names no port is refused later, when opened).</summary>
+    public IEnumerable<string> PortNames(ParseResult result) => (result.GetValue(Servers) ?? []).Concat(result.GetValue(Clients) ?? []).Select(NameOf);
+
+    private static string NameOf(string spec)
+    {
+        try
+        {
+            return VhostUserPortSpec.Parse(spec).Name;
+        }
+        catch (ArgumentException)
+        {
+            return spec;
+        }
+    }
 
     /// <summary>
     /// Adds the ports of the command line, then those of the config file (<paramref name="fromFile"/>); false (after

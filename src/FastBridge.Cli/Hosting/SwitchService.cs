@@ -65,7 +65,7 @@ internal sealed class SwitchService(SwitchSettings settings, ILoggerFactory logg
 
             foreach ((string name, FastBridge.Switching.PortPolicy policy) in settings.Policies ?? new Dictionary<string, FastBridge.Switching.PortPolicy>())
             {
-                if (_bridge.FindPort(name) is not null) // a port of the file that --tap replaced is not there
+                if (_bridge.FindPort(name) is not null) // every policy names a port of the settings; the check costs nothing
                 {
                     _bridge.SetPortPolicy(name, policy); // before Start: no frame is switched without it
                 }

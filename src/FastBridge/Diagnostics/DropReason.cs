@@ -37,7 +37,7 @@ public enum DropReason : byte
     StormLimit,
 
     // Unknown flags or GSO type, a checksum position outside the frame, a super-frame whose headers do not match its type.
-    [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP made no sense for the frame")]
+    [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP or a netdev port made no sense for the frame")]
     BadOffload,
 
     // Netdev ports (AF_PACKET): a frame over the interface's MTU plus Ethernet and VLAN headers, or cut short by the ring.
@@ -122,6 +122,12 @@ public enum DropReason : byte
 
     [Drop("vxlan-no-remote", DropDirection.Egress, "To flood through the VXLAN port, but it has no remote VTEP and no group to send to")]
     VxlanNoRemote,
+
+    // ---- netdev ports, transmit (appended) ----
+
+    // Not a super-frame (those the kernel segments) and longer than the interface takes; also the kernel's EMSGSIZE.
+    [Drop("tx-over-mtu", DropDirection.Egress, "Longer than the netdev interface's MTU plus an Ethernet header and two VLAN tags, and not a super-frame: not sent, never truncated")]
+    TxOverMtu,
 }
 
 /// <summary>Drop reasons by number, for the engine's arrays indexed by reason (read from the schema).</summary>

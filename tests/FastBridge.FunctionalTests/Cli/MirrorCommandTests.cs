@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FastBridge.Cli.Commands;
+using FastBridge.Cli.Configuration;
 using FastBridge.Switching;
 using FastBridge.Tests.Infrastructure;
 
@@ -37,16 +37,16 @@ public sealed class MirrorCommandTests
                 { "ports": ["tap0", "tap1", "tap9"],
                   "mirrors": [{"name": "ids", "from": ["tap0", "tap1"], "to": "tap9", "direction": "tx", "vlan": 10}] }
                 """);
-            Mirror mirror = Assert.Single(RunConfig.Load(path).MirrorList(path));
+            Mirror mirror = Assert.Single(RunConfiguration.Load(path).MirrorList());
             Assert.Equal(["tap0", "tap1"], mirror.Sources);
             Assert.Equal("tap9", mirror.Output);
             Assert.Equal(MirrorDirection.Tx, mirror.Direction);
             Assert.Equal(10, mirror.Vlan);
 
             File.WriteAllText(path, """{ "ports": ["tap0", "tap9"], "mirrors": [{"name": "ids", "from": ["tap5"], "to": "tap9"}] }""");
-            Assert.Contains("mirror 'ids': no port named 'tap5'", Assert.Throws<FormatException>(() => RunConfig.Load(path)).Message);
+            Assert.Contains("mirror 'ids': no port named 'tap5'", Assert.Throws<FormatException>(() => RunConfiguration.Load(path)).Message);
             File.WriteAllText(path, """{ "ports": ["tap0", "tap9"], "mirrors": [{"name": "ids", "from": ["tap0"], "to": "tap9", "direction": "in"}] }""");
-            Assert.Contains("must be rx, tx or both", Assert.Throws<FormatException>(() => RunConfig.Load(path)).Message);
+            Assert.Contains("must be rx, tx or both", Assert.Throws<FormatException>(() => RunConfiguration.Load(path)).Message);
         }
         finally
         {
@@ -99,6 +99,30 @@ public sealed class MirrorCommandTests
         {
             Assert.Equal(1, again.ExitCode);
             Assert.Contains("no mirror named 'ids'", again.Stderr);
+        }
+    }
+
+    [SkippableFact]
+    public void A_config_file_mirror_may_name_a_port_given_on_the_command_line()
+    {
+        EndToEnd.RequirePrivileges();
+        string suffix = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+        string tap = $"fbmir{suffix}";
+        string socket = Path.Combine(Path.GetTempPath(), $"fbmir-{suffix}.sock");
+        string config = Path.Combine(Path.GetTempPath(), $"fbmir-{suffix}.json");
+        File.WriteAllText(config, $$"""{ "ports": ["{{tap}}"], "mirrors": [{"name": "ids", "from": ["{{tap}}"], "to": "mon{{suffix}}"}] }""");
+        try
+        {
+            using var sw = new RunningSwitch(0, $"--config {config} --stream mon{suffix}={socket}");
+            using CliProcess json = sw.Cli("mirror list --json");
+            JsonElement mirror = ControlRig.Parse(json.Stdout.Trim()).GetProperty("mirrors")[0];
+            Assert.Equal($"mon{suffix}", mirror.GetProperty("to").GetString());
+            Assert.Equal(tap, mirror.GetProperty("from")[0].GetString());
+        }
+        finally
+        {
+            File.Delete(config);
+            File.Delete(socket);
         }
     }
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FastBridge.Cli.Commands;
+using FastBridge.Cli.Configuration;
 using FastBridge.Switching;
 using FastBridge.Tests.Infrastructure;
 
@@ -39,9 +39,9 @@ public sealed class PortPolicyCommandTests
                 { "ports": ["tap0", {"name": "tap1", "vlan": {"access": 10}, "isolated": true},
                            {"name": "tap2", "vlan": {"trunk": "10,20,100-199", "native": 1}, "flood_unknown": false}] }
                 """);
-            RunConfig config = RunConfig.Load(path);
+            RunOptions config = RunConfiguration.Load(path);
             Assert.Equal(["tap0", "tap1", "tap2"], config.PortNames());
-            Dictionary<string, PortPolicy> policies = config.PortPolicies(path);
+            Dictionary<string, PortPolicy> policies = config.PortPolicies();
             Assert.False(policies.ContainsKey("tap0"));
             Assert.Equal(PortVlan.Access(10), policies["tap1"].Vlan);
             Assert.True(policies["tap1"].Isolated);
@@ -49,7 +49,7 @@ public sealed class PortPolicyCommandTests
             Assert.False(policies["tap2"].FloodUnknown);
 
             File.WriteAllText(path, """{ "ports": [{"name": "tap1", "vlan": {"access": 5000}}] }""");
-            FormatException bad = Assert.Throws<FormatException>(() => RunConfig.Load(path));
+            FormatException bad = Assert.Throws<FormatException>(() => RunConfiguration.Load(path));
             Assert.Contains("port 'tap1'", bad.Message);
             Assert.Contains("out of range", bad.Message);
         }

@@ -19,8 +19,8 @@ public sealed class NetdevHostsTests
     private const string OtherVethAddress = "198.18.0.12";
 
     [SkippableTheory]
-    [InlineData(false)] // the TPACKET_V3 block ring (the default)
-    [InlineData(true)]  // the TPACKET_V2 frame ring (--netdev-ring frames)
+    [InlineData(false)] // the TPACKET_V3 block ring (--netdev-ring blocks)
+    [InlineData(true)]  // the TPACKET_V2 frame ring (the default)
     public void A_veth_host_and_a_tap_host_ping_each_other_and_every_frame_is_accounted(bool lowLatency)
     {
         EndToEnd.RequirePrivileges();
@@ -70,8 +70,8 @@ public sealed class NetdevHostsTests
     }
 
     [SkippableTheory]
-    [InlineData(false)] // the TPACKET_V3 block ring (the default)
-    [InlineData(true)]  // the TPACKET_V2 frame ring (--netdev-ring frames)
+    [InlineData(false)] // the TPACKET_V3 block ring (--netdev-ring blocks)
+    [InlineData(true)]  // the TPACKET_V2 frame ring (the default)
     public void A_tagged_frame_from_the_veth_side_arrives_tagged_at_the_tap_host_and_one_from_the_tap_host_arrives_tagged_at_the_veth_side(bool lowLatency)
     {
         EndToEnd.RequirePrivileges();

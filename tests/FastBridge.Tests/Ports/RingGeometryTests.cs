@@ -34,10 +34,10 @@ public sealed class RingGeometryTests
     }
 
     [Fact]
-    public void The_block_ring_is_the_default_and_as_the_options_say()
+    public void The_frame_ring_is_the_default_and_the_block_ring_as_the_options_say()
     {
-        Assert.False(RingGeometry.For(NetdevPortOptions.Default, 1500).PerFrame);
-        var options = new NetdevPortOptions { BlockSize = 1 << 18, BlockCount = 16 };
+        Assert.True(RingGeometry.For(NetdevPortOptions.Default, 1500).PerFrame);
+        var options = new NetdevPortOptions { BlockSize = 1 << 18, BlockCount = 16, LowLatency = false };
         RingGeometry g = RingGeometry.For(options, 1500);
         Assert.False(g.PerFrame);
         Assert.Equal((1 << 18, 16), (g.BlockSize, g.BlockCount));

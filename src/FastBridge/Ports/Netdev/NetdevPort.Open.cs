@@ -57,6 +57,8 @@ public sealed unsafe partial class NetdevPort
             Check(PacketSocket.SetInt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_QDISC_BYPASS, 1, out errno), errno, name, "PACKET_QDISC_BYPASS");
             Check(PacketSocket.SetInt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_IGNORE_OUTGOING, 1, out errno), errno, name, "PACKET_IGNORE_OUTGOING (Linux 4.20+)");
 
+            bool offloads = options.Offloads && EnableOffloads(fd, options.LowLatency);
+
             RingGeometry geometry = RingGeometry.For(options, mtu);
             ringBytes = (nuint)geometry.BlockSize * (nuint)geometry.BlockCount;
             var ringRequest = new TpacketReq3
@@ -95,7 +97,7 @@ public sealed unsafe partial class NetdevPort
             }
 
             broughtUp = SetAdminUp(fd, name);
-            return new NetdevPort(name, handle, ring, ringBytes, geometry, ifIndex, mtu, broughtUp);
+            return new NetdevPort(name, handle, ring, ringBytes, geometry, ifIndex, mtu, broughtUp, offloads);
         }
         catch
         {
@@ -113,6 +115,33 @@ public sealed unsafe partial class NetdevPort
             throw;
         }
     }
+
+    /// <summary>
+    /// PACKET_VNET_HDR (before the ring exists: the kernel refuses it after); false when the kernel does not take it.
+    /// For a TPACKET_V2 ring also PACKET_COPY_THRESH and a larger receive buffer: a super-frame longer than its slot is
+    /// then queued whole on the socket as well (the slot says TP_STATUS_COPY) and read from there.
+    /// </summary>
+    private static bool EnableOffloads(int fd, bool frameRing)
+    {
+        if (PacketSocket.SetInt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_VNET_HDR, 1, out _) < 0)
+        {
+            return false;
+        }
+
+        if (frameRing)
+        {
+            PacketSocket.SetInt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_COPY_THRESH, 1, out _);
+            if (PacketSocket.SetInt(fd, PacketSocket.SOL_SOCKET, PacketSocket.SO_RCVBUFFORCE, CopyQueueBytes, out _) < 0)
+            {
+                PacketSocket.SetInt(fd, PacketSocket.SOL_SOCKET, PacketSocket.SO_RCVBUF, CopyQueueBytes, out _); // up to net.core.rmem_max
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Receive buffer for the super-frames a TPACKET_V2 ring queues beside itself (about 64 of 64 KiB, counted with their overhead).</summary>
+    private const int CopyQueueBytes = 8 << 20;
 
     private static void ValidateGeometry(NetdevPortOptions options)
     {

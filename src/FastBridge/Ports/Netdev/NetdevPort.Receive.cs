@@ -95,21 +95,17 @@ public sealed unsafe partial class NetdevPort
                 continue;
             }
 
-            if (frame.IsCut || frame.OriginalLength > MaxFrameLength)
-            {
-                _rxOverMtu++;
-                CountReceiveDrop(DropReason.OverMtu);
-                Advance(block, frame);
-                continue;
-            }
-
-            if (!pool.TryRent(frame.Length, out Packet packet))
+            Taken taken = Take(bytes, frame, pool, out Packet packet);
+            if (taken == Taken.Wait)
             {
                 break; // pool dry: the frame waits in the ring, this block stays ours
             }
 
-            packet.SetLength(frame.CopyTo(bytes, packet.Buffer));
-            burst[count++] = packet;
+            if (taken == Taken.Frame)
+            {
+                burst[count++] = packet;
+            }
+
             Advance(block, frame);
         }
 
@@ -137,21 +133,19 @@ public sealed unsafe partial class NetdevPort
                 continue;
             }
 
-            if (frame.IsCut || frame.OriginalLength > MaxFrameLength)
-            {
-                _rxOverMtu++;
-                CountReceiveDrop(DropReason.OverMtu);
-                ReturnSlot(slot);
-                continue;
-            }
-
-            if (!pool.TryRent(frame.Length, out Packet packet))
+            Taken taken = _offloads && frame.IsCut && (frame.Status & RingFrame.StatusCopy) != 0
+                ? TakeQueued(frame, pool, out Packet packet)
+                : Take(bytes, frame, pool, out packet);
+            if (taken == Taken.Wait)
             {
                 break; // pool dry: the frame waits in its slot
             }
 
-            packet.SetLength(frame.CopyTo(bytes, packet.Buffer));
-            burst[count++] = packet;
+            if (taken == Taken.Frame)
+            {
+                burst[count++] = packet;
+            }
+
             ReturnSlot(slot);
         }
 

@@ -1,10 +1,11 @@
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
 using FastBridge.Interop;
+using FastBridge.Offloads;
 
 namespace FastBridge.Ports.Netdev;
 
-/// <summary>The transmit path: one sendmmsg per burst, its messages on the calling thread's stack.</summary>
+/// <summary>The transmit path: one sendmmsg per burst, its messages (and, with offloads, each frame's virtio-net header) on the calling thread's stack.</summary>
 public sealed unsafe partial class NetdevPort
 {
     private const string ReasonSendDown = "interface down (send: ENETDOWN)";
@@ -13,6 +14,9 @@ public sealed unsafe partial class NetdevPort
 
     /// <summary>Most frames one sendmmsg takes (the engine's bursts are 64).</summary>
     private const int MaxBatch = 64;
+
+    /// <summary>Bytes per frame of the virtio-net headers' stack area (the 10-byte header, 8-aligned).</summary>
+    private const int HeaderStride = 16;
 
     protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
     {
@@ -23,20 +27,55 @@ public sealed unsafe partial class NetdevPort
         }
 
         MmsgHdr* messages = stackalloc MmsgHdr[MaxBatch];
-        IoVec* pieces = stackalloc IoVec[MaxBatch];
+        IoVec* pieces = stackalloc IoVec[2 * MaxBatch];
+        byte* headers = stackalloc byte[MaxBatch * HeaderStride];
+        int* which = stackalloc int[MaxBatch];
+        bool offloads = _offloads;
+        bool metadata = offloads && !frames.IsEmpty && frames[0].Pool.OffloadsSeen;
+        int piecesPerFrame = offloads ? 2 : 1;
         int done = 0;
         bool anySent = false;
         while (done < frames.Length)
         {
-            int batch = Math.Min(frames.Length - done, MaxBatch);
-            for (int i = 0; i < batch; i++)
+            int batch = 0;
+            for (; done < frames.Length && batch < MaxBatch; done++)
             {
-                Packet frame = frames[done + i];
-                pieces[i].Base = frame.Pointer;
-                pieces[i].Length = (nuint)frame.Length;
-                messages[i] = default;
-                messages[i].Header.Iov = pieces + i;
-                messages[i].Header.IovLength = 1;
+                Packet frame = frames[done];
+                bool super = metadata && frame.Offload.GsoType != GsoType.None;
+                if (frame.Length > MaxFrameLength && !super)
+                {
+                    outcome[done] = DropReason.TxOverMtu; // the kernel would refuse it (EMSGSIZE): never sent cut
+                    continue;
+                }
+
+                IoVec* piece = pieces + (batch * piecesPerFrame);
+                if (offloads)
+                {
+                    byte* header = headers + (batch * HeaderStride);
+                    if (metadata)
+                    {
+                        VnetHeader.Write(new Span<byte>(header, VnetHeader.Size), frame.Offload);
+                        if (super)
+                        {
+                            Interlocked.Increment(ref _txSuperFrames); // transmit runs on several workers at once
+                        }
+                    }
+                    else
+                    {
+                        new Span<byte>(header, VnetHeader.Size).Clear();
+                    }
+
+                    piece->Base = header;
+                    piece->Length = VnetHeader.Size;
+                    piece++;
+                }
+
+                piece->Base = frame.Pointer;
+                piece->Length = (nuint)frame.Length;
+                messages[batch] = default;
+                messages[batch].Header.Iov = pieces + (batch * piecesPerFrame);
+                messages[batch].Header.IovLength = (nuint)piecesPerFrame;
+                which[batch++] = done;
             }
 
             int sent = 0;
@@ -45,7 +84,11 @@ public sealed unsafe partial class NetdevPort
                 int n = PacketSocket.SendMany(_fdNumber, messages + sent, (uint)(batch - sent), out int errno);
                 if (n > 0)
                 {
-                    outcome.Slice(done + sent, n).Fill(DropReason.None);
+                    for (int k = sent; k < sent + n; k++)
+                    {
+                        outcome[which[k]] = DropReason.None;
+                    }
+
                     sent += n;
                     anySent = true;
                     continue;
@@ -54,15 +97,18 @@ public sealed unsafe partial class NetdevPort
                 DropReason reason = OnSendError(errno);
                 if (reason == DropReason.PortDown)
                 {
-                    outcome.Slice(done + sent, frames.Length - done - sent).Fill(DropReason.PortDown);
+                    for (int k = sent; k < batch; k++)
+                    {
+                        outcome[which[k]] = DropReason.PortDown;
+                    }
+
+                    outcome[done..frames.Length].Fill(DropReason.PortDown);
                     return; // the rest of the burst would fail the same way
                 }
 
-                outcome[done + sent] = reason; // this one frame was refused (too long, no buffer): go on after it
+                outcome[which[sent]] = reason; // this one frame was refused (too long, no buffer, a bad header): go on after it
                 sent++;
             }
-
-            done += batch;
         }
 
         if (anySent && State == PortState.LinkDown)
@@ -81,8 +127,10 @@ public sealed unsafe partial class NetdevPort
             case Errno.ENXIO or Errno.ENODEV:
                 SetState(PortState.Gone, ReasonSendGone);
                 return DropReason.PortDown;
+            case Errno.EMSGSIZE:
+                return DropReason.TxOverMtu; // longer than the interface takes (the check before sending missed it: MTU changed)
             default:
-                return DropReason.TxError; // EMSGSIZE (over the MTU), ENOBUFS, EAGAIN
+                return DropReason.TxError; // ENOBUFS, EAGAIN, EINVAL (a virtio-net header the kernel refused)
         }
     }
 }

@@ -1,3 +1,4 @@
+using FastBridge.Buffers;
 using FastBridge.Diagnostics;
 using FastBridge.Interop;
 
@@ -10,10 +11,10 @@ namespace FastBridge.Ports.Netdev;
 /// <remarks>
 /// <para>
 /// Design: one AF_PACKET SOCK_RAW socket bound to the interface's index with protocol ETH_P_ALL (bound only after the
-/// ring is set up, so it never sees other interfaces' traffic). Receive walks a ring mapped into the process. With
-/// <see cref="NetdevPortOptions.LowLatency"/> a TPACKET_V2 ring: one slot per frame, each with its own status word,
-/// handed over (and the socket made readable) as soon as the kernel wrote it; the port copies the frame out and
-/// gives the slot back at once. By default a TPACKET_V3 ring: the kernel fills fixed-size blocks with
+/// ring is set up, so it never sees other interfaces' traffic). Receive walks a ring mapped into the process. By
+/// default (<see cref="NetdevPortOptions.LowLatency"/>) a TPACKET_V2 ring: one slot per frame, each with its own status
+/// word, handed over (and the socket made readable) as soon as the kernel wrote it; the port copies the frame out and
+/// gives the slot back at once. Otherwise a TPACKET_V3 ring: the kernel fills fixed-size blocks with
 /// variable-size frames and hands a block over when it is full or its timeout
 /// (<see cref="NetdevPortOptions.BlockTimeoutMs"/>) ran out; the port returns the whole block after its last frame.
 /// Either way each frame is copied into a pool buffer (putting back the 802.1Q tag the kernel stripped,
@@ -24,11 +25,18 @@ namespace FastBridge.Ports.Netdev;
 /// administratively down is brought up and set down again when the port goes, so the interface is left as found.
 /// </para>
 /// <para>
-/// MTU: frames longer than the interface's MTU plus an Ethernet header and two tags (or cut short by the ring) are
-/// dropped as <see cref="DropReason.OverMtu"/>, never passed on truncated. Offloads: none (<see cref="Port.AcceptsOffloads"/>
-/// is false), so the engine fills checksums and cuts super-frames before Transmit; the peer of a veth should send
-/// complete frames (<c>ethtool -K PEER tx off</c>), as for Open vSwitch's userspace datapath, or its TSO super-frames
-/// are dropped as over-mtu.
+/// Offloads (<see cref="NetdevPortOptions.Offloads"/>, the default): PACKET_VNET_HDR puts a virtio-net header in front
+/// of every frame both ways (<see cref="VnetHeader"/>). On receive it becomes the frame's <see cref="Packet.Offload"/>
+/// (checked against the frame; nonsense is dropped as <see cref="DropReason.BadOffload"/>), so a veth peer's TSO
+/// super-frames (up to 64 KiB, in one V3 block) and partial checksums cross the switch whole to ports that take
+/// offloads; on transmit (<see cref="Port.AcceptsOffloads"/>) the metadata goes back into the header and the kernel
+/// fills checksums and segments where the interface cannot take a super-frame. Without offloads the engine finishes
+/// frames before Transmit and the peer must send complete frames (<c>ethtool -K PEER tx off</c>).
+/// </para>
+/// <para>
+/// MTU: a frame that is not a super-frame and is longer than the interface's MTU plus an Ethernet header and two tags
+/// (or one cut short by the ring) is dropped as <see cref="DropReason.OverMtu"/> on receive and as
+/// <see cref="DropReason.TxOverMtu"/> on transmit, never passed on truncated.
 /// </para>
 /// <para>
 /// Faults: the kernel reports an interface that went down or was deleted as ENETDOWN on the socket (EPOLLERR wakes
@@ -62,11 +70,15 @@ public sealed unsafe partial class NetdevPort : Port
     private readonly int _frameCount;
     private readonly int _ifIndex;
     private readonly bool _broughtUp;
+
+    /// <summary>The socket has PACKET_VNET_HDR: a virtio-net header before every frame, both ways.</summary>
+    private readonly bool _offloads;
     private int _disposed;
 
-    private NetdevPort(string name, FileDescriptor fd, byte* ring, nuint ringBytes, RingGeometry geometry, int ifIndex, int mtu, bool broughtUp)
+    private NetdevPort(string name, FileDescriptor fd, byte* ring, nuint ringBytes, RingGeometry geometry, int ifIndex, int mtu, bool broughtUp, bool offloads)
         : base(name)
     {
+        _offloads = offloads;
         _fd = fd;
         _fdNumber = fd.Value;
         _ring = ring;
@@ -102,6 +114,12 @@ public sealed unsafe partial class NetdevPort : Port
 
     /// <summary>True for a TPACKET_V2 ring (frames handed over one by one, <see cref="NetdevPortOptions.LowLatency"/>).</summary>
     public bool LowLatency => _frameSize != 0;
+
+    /// <summary>
+    /// True when the socket carries offloads (PACKET_VNET_HDR, <see cref="NetdevPortOptions.Offloads"/>): super-frames and
+    /// pending checksums go out as they are, with a virtio-net header.
+    /// </summary>
+    public override bool AcceptsOffloads => _offloads;
 
     /// <summary>True when the port brought the interface up and sets it down again when it goes.</summary>
     public bool BroughtUp => _broughtUp;

@@ -26,11 +26,15 @@ internal static unsafe partial class PacketSocket
 
     public const int SOL_SOCKET = 1;
     public const int SO_ERROR = 4;
+    public const int SO_RCVBUF = 8;
+    public const int SO_RCVBUFFORCE = 33;
     public const int SOL_PACKET = 263;
     public const int PACKET_ADD_MEMBERSHIP = 1;
     public const int PACKET_RX_RING = 5;
     public const int PACKET_STATISTICS = 6;
+    public const int PACKET_COPY_THRESH = 7;
     public const int PACKET_VERSION = 10;
+    public const int PACKET_VNET_HDR = 15;
     public const int PACKET_QDISC_BYPASS = 20;
     public const int PACKET_IGNORE_OUTGOING = 23;
     public const int PACKET_MR_PROMISC = 1;

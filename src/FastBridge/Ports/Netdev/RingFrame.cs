@@ -49,6 +49,9 @@ internal readonly struct RingFrame
     /// <summary>Offset in the block of the frame's first byte (its destination MAC).</summary>
     public int MacOffset { get; init; }
 
+    /// <summary>Offset in the block just past the frame's ring header: room between it and <see cref="MacOffset"/> is the kernel's.</summary>
+    public int HeaderEnd { get; init; }
+
     /// <summary>Bytes of the frame in the ring (tp_snaplen), without a stripped tag.</summary>
     public int CapturedLength { get; init; }
 
@@ -116,6 +119,7 @@ internal readonly struct RingFrame
         {
             NextOffset = next == 0 ? 0 : offset + (int)next,
             MacOffset = offset + (int)mac,
+            HeaderEnd = offset + HeaderSize,
             CapturedLength = (int)snap,
             WireLength = (int)length,
             Status = status,
@@ -162,6 +166,7 @@ internal readonly struct RingFrame
         frame = new RingFrame
         {
             MacOffset = (int)mac,
+            HeaderEnd = HeaderSizeV2,
             CapturedLength = (int)snap,
             WireLength = (int)length,
             Status = status,
@@ -190,6 +195,23 @@ internal readonly struct RingFrame
         BinaryPrimitives.WriteUInt16BigEndian(destination[14..], TagControl);
         bytes[12..].CopyTo(destination[16..]);
         return bytes.Length + TagSize;
+    }
+
+    /// <summary>
+    /// Reads the virtio-net header the kernel wrote just before the frame (a socket with PACKET_VNET_HDR) into
+    /// <paramref name="info"/>, its offsets moved for the tag <see cref="CopyTo"/> puts back; false when the header
+    /// would not lie between the ring header and the frame (never from a sane kernel).
+    /// </summary>
+    public bool TryReadOffload(ReadOnlySpan<byte> area, out Offloads.OffloadInfo info)
+    {
+        int at = MacOffset - VnetHeader.Size;
+        if (at < HeaderEnd)
+        {
+            info = default;
+            return false;
+        }
+
+        return VnetHeader.Read(area.Slice(at, VnetHeader.Size), HasTag, out info);
     }
 
     /// <summary>The block's status word (TP_STATUS_USER when the kernel handed it over).</summary>
