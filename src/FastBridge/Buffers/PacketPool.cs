@@ -22,9 +22,12 @@ namespace FastBridge.Buffers;
 /// Safety: the slabs are native memory allocated in the constructor and freed only in Dispose, which the bridge calls
 /// after every worker stopped and every port was disposed; <c>PointerOf</c> and the spans over it are only handed out for
 /// indices the free lists gave out, so no pointer reaches outside a slab or into a freed one.
-/// Performance: no allocation after construction; one CAS to rent, one interlocked decrement and one CAS to release.
+/// Performance: no allocation after construction; one CAS to rent and one to release; an interlocked decrement only
+/// while the frame is shared (a flood), the sole holder releases with plain stores.
+/// A worker thread rents and returns small buffers through a private LIFO cache in front of the shared list
+/// (<c>PacketPool.ThreadCache.cs</c>): no CAS, and the buffer it gets is the one it released last, still in its cache.
 /// </remarks>
-public sealed unsafe class PacketPool : IDisposable
+public sealed unsafe partial class PacketPool : IDisposable
 {
     /// <summary>Bytes of a small buffer: a 1500-byte MTU frame with two VLAN tags and a virtio-net header fits.</summary>
     public const int SmallBufferSize = 2048;
@@ -61,6 +64,7 @@ public sealed unsafe class PacketPool : IDisposable
         // Twice the buffers, so a release almost never meets a slot whose last taker is still mid-dequeue.
         _freeSmall = new MpmcIndexQueue((int)BitOperations.RoundUpToPowerOf2((uint)smallCount * 2));
         _freeLarge = new MpmcIndexQueue((int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, largeCount) * 2));
+        _cacheSize = CacheSizeFor(smallCount);
         for (int i = 0; i < smallCount; i++)
         {
             _freeSmall.TryEnqueue(i);
@@ -77,7 +81,7 @@ public sealed unsafe class PacketPool : IDisposable
     public int LargeCount => _largeCount;
 
     /// <summary>Buffers of each class not rented right now.</summary>
-    public int SmallAvailable => _freeSmall.Count;
+    public int SmallAvailable => _freeSmall.Count + CachedSmall;
 
     public int LargeAvailable => _freeLarge.Count;
 
@@ -86,9 +90,25 @@ public sealed unsafe class PacketPool : IDisposable
     public bool TryRent(int minCapacity, out Packet packet)
     {
         int index;
-        bool ok = minCapacity <= SmallBufferSize
-            ? _freeSmall.TryDequeue(out index)
-            : minCapacity <= LargeBufferSize ? _freeLarge.TryDequeue(out index) : Fail(out index);
+        bool ok;
+        if (minCapacity <= SmallBufferSize)
+        {
+            ThreadCache? cache = s_threadCache;
+            if (cache is not null && cache.Count > 0 && cache.Pool == this)
+            {
+                index = cache.Items[--cache.Count]; // the last one this thread released: still in its cache
+                ok = true;
+            }
+            else
+            {
+                ok = RentSmallSlow(cache, out index);
+            }
+        }
+        else
+        {
+            ok = minCapacity <= LargeBufferSize ? _freeLarge.TryDequeue(out index) : Fail(out index);
+        }
+
         if (!ok)
         {
             packet = default;
@@ -178,11 +198,32 @@ public sealed unsafe class PacketPool : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Release(int index)
     {
-        int left = Interlocked.Decrement(ref _refCount[index]);
+        // The last holder (count 1, the usual unicast case) needs no atomic: nobody else holds a reference that could
+        // add or drop one concurrently (DPDK's rte_pktmbuf_prefree_seg does the same). The store of 0 precedes the
+        // free-list publish, so a later renter's store of 1 wins; a second release still sees 0 and fails fast below.
+        ref int references = ref _refCount[index];
+        int left;
+        if (Volatile.Read(ref references) == 1)
+        {
+            references = 0;
+            left = 0;
+        }
+        else
+        {
+            left = Interlocked.Decrement(ref references);
+        }
+
         if (left == 0)
         {
             // Never full: each list holds at most its own buffers (a double release makes the count negative and fails fast below, never enqueues twice).
-            (index < _smallCount ? _freeSmall : _freeLarge).EnqueueNeverFull(index);
+            if (index < _smallCount)
+            {
+                ReturnSmall(index);
+            }
+            else
+            {
+                _freeLarge.EnqueueNeverFull(index);
+            }
         }
         else if (left < 0)
         {

@@ -156,6 +156,7 @@ internal sealed partial class Worker : IDisposable
         Interop.IoUringBatch.PrepareThread(); // this worker's io_uring for batched TAP I/O, where the kernel allows one
         Interop.IoUringBatch.Current?.RegisterWakeFd(_wakeFd.Fd); // read completions wake it when it sleeps
         Ports.Port.WorkerIndex = Id; // a multi-queue port transmits this worker's frames through its queue (Port.Queues.cs)
+        _pool.AttachThreadCache(); // rent and release through a LIFO of this thread's own: hot buffers, no CAS
         int idle = 0;
         while (!_stop)
         {
@@ -206,6 +207,7 @@ internal sealed partial class Worker : IDisposable
             _owned[i].Port.UnbindReceiveQueue(_ownedQueue[i]); // armed reads cancelled, their buffers back in the pool, before the ring goes
         }
 
+        _pool.DetachThreadCache();
         Interop.IoUringBatch.ReleaseThread();
     }
 
@@ -260,7 +262,10 @@ internal sealed partial class Worker : IDisposable
         PortSlot[] owned = _owned;
         for (int i = 0; i < owned.Length; i++)
         {
-            owned[i].Port.PrepareToSleep();
+            if (owned[i].Port.State != Ports.PortState.Gone)
+            {
+                owned[i].Port.PrepareToSleep();
+            }
         }
     }
 

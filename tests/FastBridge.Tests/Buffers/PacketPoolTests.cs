@@ -48,4 +48,58 @@ public sealed class PacketPoolTests
         Assert.Throws<ArgumentOutOfRangeException>(() => packet.SetLength(PacketPool.LargeBufferSize + 1));
         packet.Release();
     }
+
+    [Fact]
+    public void A_workers_cache_hands_back_the_buffer_it_released_last_and_its_buffers_still_count_as_available()
+    {
+        using var pool = new PacketPool(smallCount: 4096, largeCount: 1);
+        Exception? failure = null; // an assertion on the worker-like thread, rethrown here
+        var thread = new Thread(() =>
+        {
+            pool.AttachThreadCache();
+            try
+            {
+                Assert.True(pool.TryRent(64, out Packet first));
+                int index = first.Index;
+                first.Release();
+                Assert.True(pool.TryRent(1500, out Packet again));
+                Assert.Equal(index, again.Index); // LIFO: the one still in this core's cache
+                again.Release();
+
+                var held = new Packet[300]; // more than a cache holds (4096 / 64 = 64): the shared list takes the overflow
+                for (int i = 0; i < held.Length; i++)
+                {
+                    Assert.True(pool.TryRent(64, out held[i]));
+                }
+
+                Assert.Equal(4096 - 300, pool.SmallAvailable);
+                foreach (Packet packet in held)
+                {
+                    packet.Release();
+                }
+
+                Assert.Equal(4096, pool.SmallAvailable); // cached ones included
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            finally
+            {
+                pool.DetachThreadCache();
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+        Assert.Equal(4096, pool.SmallAvailable);
+
+        var indices = new HashSet<int>(); // every buffer is rentable exactly once from a thread without a cache
+        while (pool.TryRent(64, out Packet packet))
+        {
+            Assert.True(indices.Add(packet.Index));
+        }
+
+        Assert.Equal(4096, indices.Count);
+    }
 }

@@ -32,8 +32,9 @@ public sealed partial class VhostUserPort
         ushort pending = (ushort)(q.ReadAvailIndex() - q.LastAvail);
         if (pending == 0)
         {
-            // Empty, but the worker is awake: kicks stay off (no system call here, none in the guest per burst);
-            // PrepareToSleep asks for them again when the worker is about to sleep.
+            // Nothing queued: no system call and no change to the guest's notification state. Kicks stay off while
+            // the worker polls (the guest pays a write(2) for each one it sends); they are asked for again only when
+            // the worker is about to sleep (PrepareToSleep), as OVS-DPDK's PMD threads never ask while polling.
             return 0;
         }
 

@@ -94,13 +94,19 @@ public sealed partial class VhostUserPort
             return DropReason.NoGuestBuffer;
         }
 
-        ref OffloadInfo offload = ref frame.Offload;
+        // A pool that never carried offload metadata has none on any frame: nothing to read per frame then.
+        OffloadInfo offload = frame.Pool.OffloadsSeen ? frame.Offload : default;
         if (!offload.IsNone && (!_acceptsOffloads || (offload.Kind == GsoType.UdpL4 && !_acceptsUdpOffloads)))
         {
             return DropReason.TxError; // not reached: the engine, or Transmit's finisher for USO, finishes what the guest cannot take
         }
 
         int headerLength = device.HeaderLength;
+        if (TryPutWhole(device, q, frame, offload, headerLength))
+        {
+            return Consume(q, 1, ref available, DropReason.None);
+        }
+
         header.Clear();
         if (!offload.IsNone)
         {
@@ -150,6 +156,34 @@ public sealed partial class VhostUserPort
         }
 
         return Consume(q, chains, ref available, DropReason.None);
+    }
+
+    /// <summary>
+    /// The usual case, one chain of one buffer with room for header and frame (DPDK and Linux post receive buffers so):
+    /// header and frame written straight into it, the used entry filled. False, with nothing consumed, for anything
+    /// else (a longer chain, a buffer too small, a malformed chain): the general path then walks it again and decides.
+    /// </summary>
+    private unsafe bool TryPutWhole(VhostUserDevice device, Virtqueue q, Packet frame, OffloadInfo offload, int headerLength)
+    {
+        uint head = q.AvailEntry(q.LastAvail);
+        int length = frame.Length;
+        WalkError error = DescriptorWalker.Walk(device.Memory, q.Desc, q.Size, head, device.Indirect, deviceWrites: true,
+            _headerSegments, out int count, out ulong room);
+        if (error != WalkError.None || count != 1 || room < (ulong)(headerLength + length))
+        {
+            return false;
+        }
+
+        byte* target = (byte*)_headerSegments[0].Address;
+        Unsafe.WriteUnaligned(target, offload); // the header's first 10 bytes: all zero for an ordinary frame
+        if (headerLength == 12)
+        {
+            Unsafe.WriteUnaligned(target + 10, (ushort)1); // num_buffers: this one chain
+        }
+
+        Unsafe.CopyBlockUnaligned(target + headerLength, frame.Pointer, (uint)length);
+        q.PutUsed(q.LastUsed, head, (uint)(headerLength + length));
+        return true;
     }
 
     /// <summary>Not enough buffers posted: give the chains back untouched (nothing was published) and drop the frame.</summary>
