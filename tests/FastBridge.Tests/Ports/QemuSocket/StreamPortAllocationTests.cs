@@ -28,17 +28,27 @@ public sealed class StreamPortAllocationTests
         Assert.NotNull(peer.ReceiveFrame(StreamRig.Timeout));
 
         Pump(rig, peer, Frames / 10); // warm-up: JIT tiers, first-use allocations
-        long before = WorkerAllocations(rig);
-        Assert.Equal(Frames, Pump(rig, peer, Frames));
-        long[] passes = rig.Bridge.Workers.Select(w => w.Passes).ToArray();
-        foreach (var worker in rig.Bridge.Workers)
+
+        // A per-frame allocation shows in every window (>= 102,400 bytes); a one-time one (a type's first use, a socket
+        // continuation run inline on a worker once under load) lands in one window at most: up to three windows, one
+        // of which must be clean.
+        var windows = new List<long>();
+        for (int window = 0; window < 3 && (windows.Count == 0 || windows[^1] != 0); window++)
         {
-            worker.Wake(); // each samples its allocation count at the top of a pass
+            long before = WorkerAllocations(rig);
+            Assert.Equal(Frames, Pump(rig, peer, Frames));
+            long[] passes = rig.Bridge.Workers.Select(w => w.Passes).ToArray();
+            foreach (var worker in rig.Bridge.Workers)
+            {
+                worker.Wake(); // each samples its allocation count at the top of a pass
+            }
+
+            Assert.True(EndToEnd.WaitFor(() => rig.Bridge.Workers.Select((w, i) => w.Passes > passes[i] + 1).All(b => b), StreamRig.Timeout));
+            windows.Add(WorkerAllocations(rig) - before);
         }
 
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.Workers.Select((w, i) => w.Passes > passes[i] + 1).All(b => b), StreamRig.Timeout));
-        long allocated = WorkerAllocations(rig) - before;
-        Assert.True(allocated == 0, $"the worker threads allocated {allocated} bytes for {Frames} frames each way through a stream port");
+        Assert.True(windows[^1] == 0,
+            $"the worker threads allocated {string.Join(", ", windows)} bytes in windows of {Frames} frames each way through a stream port");
         rig.AssertAccounted();
     }
 
