@@ -25,6 +25,7 @@ internal sealed partial class Testpmd : IDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _errors = new();
     private readonly Lock _commandLock = new();
     private readonly Thread _reader;
     private readonly TimeSpan _startTimeout;
@@ -131,7 +132,7 @@ internal sealed partial class Testpmd : IDisposable
         {
             if (e.Data is not null)
             {
-                testpmd.Append($"[stderr] {e.Data}\n");
+                testpmd.AppendError(e.Data); // kept apart: a stderr line landing inside "testpmd> " hid the prompt
             }
         };
         process.BeginErrorReadLine();
@@ -225,7 +226,7 @@ internal sealed partial class Testpmd : IDisposable
         }
     }
 
-    /// <summary>Everything testpmd printed so far (stdout and stderr).</summary>
+    /// <summary>Everything testpmd printed on stdout so far (prompts and answers; stderr is in <see cref="Describe"/>).</summary>
     public string Text()
     {
         lock (_output)
@@ -239,7 +240,13 @@ internal sealed partial class Testpmd : IDisposable
     {
         string text = Text();
         string tail = text.Length > 3000 ? text[^3000..] : text;
-        return $"{what} (testpmd {FilePrefix}, pid {Pid}{(HasExited ? ", exited" : "")}); output tail:\n{tail}";
+        string errors;
+        lock (_errors)
+        {
+            errors = _errors.Length > 2000 ? _errors.ToString()[^2000..] : _errors.ToString();
+        }
+
+        return $"{what} (testpmd {FilePrefix}, pid {Pid}{(HasExited ? ", exited" : "")}); output tail:\n{tail}\nstderr tail:\n{errors}";
     }
 
     private int Length
@@ -301,6 +308,14 @@ internal sealed partial class Testpmd : IDisposable
         {
             _exited = true;
             Monitor.PulseAll(_output);
+        }
+    }
+
+    private void AppendError(string line)
+    {
+        lock (_errors)
+        {
+            _errors.Append(line).Append('\n');
         }
     }
 
