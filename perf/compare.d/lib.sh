@@ -504,3 +504,11 @@ socket_report() {  # socket_report SECTION TOOLS REPORT-OPTION...: meta (TOOLS' 
   grep -h -i -E 'unhandled|exception|fatal' "$WORK"/fastbridge-*.log 2>/dev/null | head -5 >&2 || true
   python3 "$ROOT/perf/compare.d/socket-report.py" "$RAW" "$WORK/meta" "$OUT" --section "$section" "$@"
 }
+
+report_section() {  # report_section HOWTO HOST-REPORT-OPTION...: perf/report.py's document from RAW and WORK/meta becomes
+  # a section of OUT (host-report.py: retitled, HOWTO appended, headings one level down, rows renamed)
+  local howto=$1
+  shift
+  python3 "$ROOT/perf/report.py" "$RAW" "$WORK/meta" "$WORK/report.md"
+  python3 "$ROOT/perf/compare.d/host-report.py" "$WORK/report.md" "$OUT" "$howto" "$@"
+}
