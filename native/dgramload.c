@@ -17,24 +17,14 @@
 // Build: cc -O2 -pthread -o dgramload native/dgramload.c (perf/compare.d/dgram.sh does it).
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
-#define BATCH 32
-#define MAXFRAME 65535
+#include "loadpair.h"
 
-static const uint8_t MAC_A[6] = {2, 0, 0, 0, 0, 0x0a};
-static const uint8_t MAC_B[6] = {2, 0, 0, 0, 0, 0x0b};
+#define BATCH 32
 
 // libvdeplug's request to vde_switch (vde2 2.3: version 3, "new control": any free port).
 struct vde_request {
@@ -44,12 +34,6 @@ struct vde_request {
     struct sockaddr_un sock;
     char description[128];
 } __attribute__((packed));
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static void die(const char *what, const char *path) {
     fprintf(stderr, "dgramload: %s %s: %s\n", what, path, strerror(errno));
@@ -104,11 +88,6 @@ static void frame(uint8_t *p, const uint8_t *dst, const uint8_t *src, int size) 
     p[12] = 0x88; p[13] = 0xb5; // local experimental ethertype
 }
 
-static int readable(int fd, int ms) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    return poll(&p, 1, ms) == 1;
-}
-
 static void send_one(int fd, const uint8_t *p, int size) {
     while (sendto(fd, p, (size_t)size, 0, (struct sockaddr *)&g_to[fd], sizeof g_to[fd]) < 0) {
         if (errno != EINTR && errno != EAGAIN && errno != ENOBUFS) { perror("dgramload: send"); exit(1); }
@@ -137,8 +116,6 @@ static void announce(int a, int b) {
     }
 }
 
-struct counter { int fd; atomic_long frames; atomic_int stop; };
-
 static void *count_frames(void *arg) {
     struct counter *c = arg;
     static uint8_t buf[BATCH][2048];
@@ -156,35 +133,24 @@ static void *count_frames(void *arg) {
     return NULL;
 }
 
-static int rate(int a, int b, int size, double warmup, double seconds) {
-    static uint8_t out[MAXFRAME];
-    frame(out, MAC_B, MAC_A, size);
-    struct mmsghdr m[BATCH];
-    struct iovec v = {.iov_base = out, .iov_len = (size_t)size};
-    for (int i = 0; i < BATCH; i++)
-        m[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &g_to[a], .msg_namelen = sizeof g_to[a], .msg_iov = &v, .msg_iovlen = 1}};
-    struct counter c = {.fd = b};
-    pthread_t reader;
-    pthread_create(&reader, NULL, count_frames, &c);
-    double start = now(), t0 = 0, end = start + warmup + seconds;
-    long rx0 = 0, sent = 0, sent0 = 0;
-    for (double t = start; t < end; t = now()) {
-        int n = sendmmsg(a, m, BATCH, 0); // blocks while the switch's queue is full
-        if (n < 0 && errno != EINTR && errno != EAGAIN && errno != ENOBUFS) { perror("dgramload: sendmmsg"); return 1; }
-        if (n > 0) sent += n;
-        if (t0 == 0 && t - start >= warmup) { t0 = t; rx0 = atomic_load(&c.frames); sent0 = sent; }
-    }
-    double elapsed = now() - t0;
-    long rx = atomic_load(&c.frames) - rx0;
-    printf("rx_pps %.0f\ntx_pps %.0f\n", rx / elapsed, (sent - sent0) / elapsed);
-    atomic_store(&c.stop, 1);
-    pthread_join(reader, NULL);
-    return 0;
+struct sender { int fd; struct mmsghdr m[BATCH]; };
+
+static long send_batch(void *arg) {
+    struct sender *s = arg;
+    int n = sendmmsg(s->fd, s->m, BATCH, 0); // blocks while the switch's queue is full
+    if (n < 0 && errno != EINTR && errno != EAGAIN && errno != ENOBUFS) { perror("dgramload: sendmmsg"); return -1; }
+    return n > 0 ? n : 0;
 }
 
-static int cmp(const void *x, const void *y) {
-    double d = *(const double *)x - *(const double *)y;
-    return d < 0 ? -1 : d > 0;
+static int rate(int a, int b, int size, double warmup, double seconds) {
+    static uint8_t out[MAXFRAME];
+    static struct sender s;
+    frame(out, MAC_B, MAC_A, size);
+    struct iovec v = {.iov_base = out, .iov_len = (size_t)size};
+    s.fd = a;
+    for (int i = 0; i < BATCH; i++)
+        s.m[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &g_to[a], .msg_namelen = sizeof g_to[a], .msg_iov = &v, .msg_iovlen = 1}};
+    return run_rate(b, count_frames, send_batch, &s, warmup, seconds);
 }
 
 static int rtt(int a, int b, int size, int count) {
@@ -205,11 +171,7 @@ static int rtt(int a, int b, int size, int count) {
         recv(a, rx, sizeof rx, 0);
         t[done++] = (now() - s) * 1e6;
     }
-    if (done == 0) { fprintf(stderr, "dgramload: every round trip was lost\n"); return 1; }
-    qsort(t, (size_t)done, sizeof *t, cmp);
-    printf("rtt_p50_us %.1f\nrtt_p99_us %.1f\nrtt_lost %d\n", t[done / 2], t[(int)(done * 0.99)], lost);
-    free(t);
-    return 0;
+    return print_rtt("dgramload", t, done, lost);
 }
 
 int main(int argc, char **argv) {

@@ -15,29 +15,13 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "loadpair.h"
+
 #define BATCH 64
-#define MAXFRAME 65535
-
-static const uint8_t MAC_A[6] = {2, 0, 0, 0, 0, 0x0a};
-static const uint8_t MAC_B[6] = {2, 0, 0, 0, 0, 0x0b};
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static int connect_to(const char *path) {
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -94,12 +78,6 @@ static uint32_t read_frame(int fd, uint8_t *buf) {
     return len;
 }
 
-// Waits up to ms for fd to become readable; 1 when it did.
-static int readable(int fd, int ms) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    return poll(&p, 1, ms) == 1;
-}
-
 // Each station broadcasts until the other hears it: the switch may not have taken the second connection yet, and a
 // frame flooded to a port with no peer is dropped (as it should be).
 static void announce(int a, int b) {
@@ -116,8 +94,6 @@ static void announce(int a, int b) {
         while (readable(to[k], 100)) read_frame(to[k], rx); // the copies of the retries too
     }
 }
-
-struct counter { int fd; atomic_long frames; atomic_int stop; };
 
 static void *count_frames(void *arg) {
     struct counter *c = arg;
@@ -144,32 +120,20 @@ static void *count_frames(void *arg) {
     return NULL;
 }
 
-static int rate(int a, int b, int size, double warmup, double seconds) {
-    static uint8_t burst[BATCH * (4 + MAXFRAME)];
-    size_t n = 0;
-    for (int i = 0; i < BATCH; i++) n += frame(burst + n, MAC_B, MAC_A, size);
-    struct counter c = {.fd = b};
-    pthread_t reader;
-    pthread_create(&reader, NULL, count_frames, &c);
-    double start = now(), t0 = 0, end = start + warmup + seconds;
-    long rx0 = 0, sent = 0, sent0 = 0;
-    for (double t = start; t < end; t = now()) {
-        write_all(a, burst, n);
-        sent += BATCH;
-        if (t0 == 0 && t - start >= warmup) { t0 = t; rx0 = atomic_load(&c.frames); sent0 = sent; }
-    }
-    double elapsed = now() - t0;
-    long rx = atomic_load(&c.frames) - rx0;
-    printf("rx_pps %.0f\ntx_pps %.0f\n", rx / elapsed, (sent - sent0) / elapsed);
-    atomic_store(&c.stop, 1);
-    shutdown(b, SHUT_RDWR);
-    pthread_join(reader, NULL);
-    return 0;
+struct burst { int fd; size_t bytes; uint8_t data[BATCH * (4 + MAXFRAME)]; };
+
+static long send_burst(void *arg) {
+    struct burst *s = arg;
+    write_all(s->fd, s->data, s->bytes);
+    return BATCH;
 }
 
-static int cmp(const void *x, const void *y) {
-    double d = *(const double *)x - *(const double *)y;
-    return d < 0 ? -1 : d > 0;
+static int rate(int a, int b, int size, double warmup, double seconds) {
+    static struct burst s;
+    s.fd = a;
+    s.bytes = 0;
+    for (int i = 0; i < BATCH; i++) s.bytes += frame(s.data + s.bytes, MAC_B, MAC_A, size);
+    return run_rate(b, count_frames, send_burst, &s, warmup, seconds);
 }
 
 static int rtt(int a, int b, int size, int count) {
@@ -192,11 +156,7 @@ static int rtt(int a, int b, int size, int count) {
         read_frame(a, rx);
         t[done++] = (now() - s) * 1e6;
     }
-    if (done == 0) { fprintf(stderr, "streamload: every round trip was lost\n"); return 1; }
-    qsort(t, (size_t)done, sizeof *t, cmp);
-    printf("rtt_p50_us %.1f\nrtt_p99_us %.1f\nrtt_lost %d\n", t[done / 2], t[(int)(done * 0.99)], lost);
-    free(t);
-    return 0;
+    return print_rtt("streamload", t, done, lost);
 }
 
 int main(int argc, char **argv) {

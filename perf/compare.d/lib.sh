@@ -410,3 +410,105 @@ check_fastbridge_logs() {  # anything alarming in FastBridge's own logs, and whe
     grep -q 'stopped' "$f" || say "$(basename "$f"): no clean stop logged"
   done
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Socket sections (dgram.sh, stream.sh): a synthetic client pair (native/<name>load.c) drives switches started one at
+# a time. The section defines switch_start NAME (sets SWITCH_PID, returns non-zero when the switch did not come up),
+# measure NAME (load_rate and load_rtt calls) and optionally available NAME; these do the rest.
+build_load() {  # build_load NAME: compiles native/NAME.c into WORK; sets LOAD
+  LOAD=$WORK/$1
+  cc -O2 -Wall -Wextra -Werror -pthread -o "$LOAD" "$ROOT/native/$1.c" >>"$LOG" 2>&1 \
+    || { echo "$(basename "$0"): cannot build native/$1.c" >&2; exit 1; }
+}
+
+wait_for_sockets() {  # wait_for_sockets PATH...: up to 30 s for the switch's sockets; fails early if the switch died
+  local i p ok
+  for i in $(seq 300); do
+    ok=1
+    for p in "$@"; do [ -S "$p" ] || ok=0; done
+    [ "$ok" = 1 ] && return 0
+    [ -z "$SWITCH_PID" ] || kill -0 "$SWITCH_PID" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+switch_stop() {
+  [ -n "$SWITCH_PID" ] || return 0
+  stop_pid "$SWITCH_PID"
+  forget_pid "$SWITCH_PID"
+  SWITCH_PID=""
+}
+
+load_rate() {  # load_rate SWITCH SIZE ARG...: `$LOAD rate ARG...` (WARMUP + DURATION s); records rx_pps_SIZE, tx_pps_SIZE
+  local sw=$1 size=$2 out
+  shift 2
+  if out=$(timeout $((WARMUP + DURATION + 30)) "$LOAD" rate "$@" 2>>"$LOG"); then
+    record "rx_pps_$size" "$(awk '/^rx_pps/ { print $2 }' <<<"$out")"
+    record "tx_pps_$size" "$(awk '/^tx_pps/ { print $2 }' <<<"$out")"
+    say "  $sw ${size} B: $(tr '\n' ' ' <<<"$out")"
+  else
+    say "  $sw ${size} B: $(basename "$LOAD") failed"
+  fi
+}
+
+load_rtt() {  # load_rtt SWITCH ARG...: `$LOAD rtt ARG...`; records rtt_p50_us, rtt_p99_us, rtt_lost
+  local sw=$1 out
+  shift
+  if out=$(timeout 120 "$LOAD" rtt "$@" 2>>"$LOG"); then
+    record rtt_p50_us "$(awk '/^rtt_p50_us/ { print $2 }' <<<"$out")"
+    record rtt_p99_us "$(awk '/^rtt_p99_us/ { print $2 }' <<<"$out")"
+    record rtt_lost "$(awk '/^rtt_lost/ { print $2 }' <<<"$out")"
+    say "  $sw rtt: $(tr '\n' ' ' <<<"$out")"
+  else
+    say "  $sw rtt: $(basename "$LOAD") failed"
+  fi
+}
+
+run_alternating() {  # run_alternating SECTION: REPS repetitions of every available switch, the order reversed every
+  # other repetition; per switch: switch_start, measure, switch_stop. Sets ELAPSED, LOAD_*, STARTED_AT, RTT_DURATION
+  # (= RTT_COUNT, round trips) and SWITCHES (those that ran)
+  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+  STARTED_AT=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+  local t0=$SECONDS sw i order=() run_order=()
+  say "$1 compare: REPS=$REPS WARMUP=$WARMUP DURATION=$DURATION RTT_COUNT=$RTT_COUNT switches: $SWITCHES (load $LOAD_BEFORE)"
+  for sw in $SWITCHES; do
+    if ! declare -F available >/dev/null || available "$sw"; then order+=("$sw"); else say "$sw: not available, skipped"; fi
+  done
+  for REP in $(seq "$REPS"); do
+    if ((REP % 2 == 0)); then
+      run_order=(); for ((i = ${#order[@]} - 1; i >= 0; i--)); do run_order+=("${order[$i]}"); done
+    else
+      run_order=("${order[@]}")
+    fi
+    for SW in "${run_order[@]}"; do
+      say "rep $REP/$REPS: $SW"
+      record load1 "$(cut -d' ' -f1 /proc/loadavg)"
+      if switch_start "$SW"; then measure "$SW"; fi
+      switch_stop
+    done
+  done
+  ELAPSED=$((SECONDS - t0))
+  LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+  RTT_DURATION=$RTT_COUNT
+  SWITCHES="${order[*]}"
+}
+
+socket_report() {  # socket_report SECTION TOOLS REPORT-OPTION...: meta (TOOLS' versions, warm-up), FastBridge's log
+  # checked, and perf/compare.d/socket-report.py writes the section to OUT
+  local section=$1 tools=$2
+  shift 2
+  # shellcheck disable=SC2086 # TOOLS is a list of words
+  write_meta $tools
+  echo "warmup=$WARMUP" >>"$WORK/meta"
+  grep -h -i -E 'unhandled|exception|fatal' "$WORK"/fastbridge-*.log 2>/dev/null | head -5 >&2 || true
+  python3 "$ROOT/perf/compare.d/socket-report.py" "$RAW" "$WORK/meta" "$OUT" --section "$section" "$@"
+}
+
+report_section() {  # report_section HOWTO HOST-REPORT-OPTION...: perf/report.py's document from RAW and WORK/meta becomes
+  # a section of OUT (host-report.py: retitled, HOWTO appended, headings one level down, rows renamed)
+  local howto=$1
+  shift
+  python3 "$ROOT/perf/report.py" "$RAW" "$WORK/meta" "$WORK/report.md"
+  python3 "$ROOT/perf/compare.d/host-report.py" "$WORK/report.md" "$OUT" "$howto" "$@"
+}

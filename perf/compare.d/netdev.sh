@@ -97,8 +97,7 @@ run_interleaved
 write_meta fastbridge dotnet ovs trafgen iperf3 sockperf
 if [ "${KEEP_RAW:-0}" = 1 ]; then cp "$WORK/meta" "${RAW_KEEP%.raw.tsv}.meta"; fi
 # The shared report generator writes a whole document; it becomes the "netdev" section of OUT (headings one level
-# down), replacing the section of an earlier run and leaving the rest of OUT as it is.
-python3 "$ROOT/perf/report.py" "$RAW" "$WORK/meta" "$WORK/report.md"
+# down, by report_section), replacing the section of an earlier run and leaving the rest of OUT as it is.
 cat >"$WORK/howto.md" <<'HOWTO'
 ### How it was measured (exact commands)
 
@@ -119,32 +118,17 @@ ip link add BR type bridge; ip link set pN master BR         # the Linux bridge
 ## load: as perf/compare.sh (trafgen 64 B / 1518 B from h1 to h2's MAC, iperf3 -P 1 / -P 4, sockperf ping-pong --full-rtt)
 ```
 HOWTO
-python3 - "$WORK/report.md" "$OUT" "$WORK/howto.md" <<'PY'
-import re, sys
-report, out = sys.argv[1], sys.argv[2]
-body = open(report).read()
-body = body.split('### Against the targets')[0] if '### Against the targets' in body else body
-body = body.split('## Against the targets')[0]
-body = body.replace('FastBridge against its peers over TAP devices', 'FastBridge against its peers over existing interfaces (veths)')
-body = re.sub(r'CPU is the switch process.*?both cores\.\n', 'CPU is the switch process\'s utime+stime over the frame test divided by the frames delivered. The Linux bridge has no\nprocess (n/a): its work is softirq time spread over both cores.\n', body, flags=re.S)
-body = body.rstrip() + '\n\n' + open(sys.argv[3]).read()
-parts = body.split('```')
-body = '```'.join(re.sub(r'^(#+) ', lambda m: '#' + m.group(1) + ' ', part, flags=re.M) if k % 2 == 0 else part for k, part in enumerate(parts))
-body = body.replace('## ', '## netdev: ', 1).replace('OVS userspace (netdev, tap)', 'OVS userspace (netdev datapath, veths as system ports)')
-body = body.replace('| OVS userspace + userspace-tso |', "| OVS userspace + `userspace-tso-enable=true`, hosts' offloads on |")
-body = body.replace('| FastBridge `--workers 1` |', '| FastBridge `--workers 1 --netdev-ring blocks` (TPACKET_V3) |')
-body = body.replace('| FastBridge `--workers 1 --netdev-ring frames` (TPACKET_V2) |', '| FastBridge `--workers 1` (`--netdev-ring frames`, TPACKET_V2, the default) |')
-body = body.replace('| fastbridge-tso |', "| FastBridge `--workers 1 --netdev-ring blocks`, hosts' offloads on |")
-body = body.replace('| fastbridge-v2-tso |', "| FastBridge `--workers 1` (frames), hosts' offloads on |")
-body = body.replace('| fastbridge-nooff |', "| FastBridge `--workers 1 --netdev-ring blocks --no-offloads` |")
-body = body.replace('| kernel-tso |', "| Linux bridge (veth), hosts' offloads on |")
-block = '<!-- netdev:begin (perf/compare.sh netdev writes this section) -->\n' + body.rstrip() + '\n<!-- netdev:end -->\n'
-try:
-    text = open(out).read()
-except FileNotFoundError:
-    text = ''
-text = re.sub(r'<!-- netdev:begin.*?<!-- netdev:end -->\n', '', text, flags=re.S).rstrip() + '\n\n'
-open(out, 'w').write(text + block)
-PY
+report_section "$WORK/howto.md" --section netdev \
+  --title 'FastBridge against its peers over existing interfaces (veths)' \
+  --cpu "CPU is the switch process's utime+stime over the frame test divided by the frames delivered. The Linux bridge has no
+process (n/a): its work is softirq time spread over both cores." \
+  --replace 'OVS userspace (netdev, tap)' 'OVS userspace (netdev datapath, veths as system ports)' \
+  --replace '| OVS userspace + userspace-tso |' "| OVS userspace + \`userspace-tso-enable=true\`, hosts' offloads on |" \
+  --replace '| FastBridge `--workers 1` |' '| FastBridge `--workers 1 --netdev-ring blocks` (TPACKET_V3) |' \
+  --replace '| FastBridge `--workers 1 --netdev-ring frames` (TPACKET_V2) |' '| FastBridge `--workers 1` (`--netdev-ring frames`, TPACKET_V2, the default) |' \
+  --replace '| fastbridge-tso |' "| FastBridge \`--workers 1 --netdev-ring blocks\`, hosts' offloads on |" \
+  --replace '| fastbridge-v2-tso |' "| FastBridge \`--workers 1\` (frames), hosts' offloads on |" \
+  --replace '| fastbridge-nooff |' '| FastBridge `--workers 1 --netdev-ring blocks --no-offloads` |' \
+  --replace '| kernel-tso |' "| Linux bridge (veth), hosts' offloads on |"
 say "wrote the netdev section of $OUT (${ELAPSED}s)"
 check_fastbridge_logs

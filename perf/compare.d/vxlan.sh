@@ -164,8 +164,7 @@ cp "$WORK/fastbridge-b.log" "$WORK/fastbridge-sideB.log" 2>/dev/null || true
 write_meta fastbridge dotnet kernel ovs trafgen iperf3 sockperf
 if [ "${KEEP_RAW:-0}" = 1 ]; then cp "$WORK/meta" "${RAW_KEEP%.raw.tsv}.meta"; fi
 # The shared report generator writes a whole document; it becomes the "vxlan" section of OUT (headings one level
-# down), replacing the section of an earlier run and leaving the rest of OUT as it is.
-python3 "$ROOT/perf/report.py" "$RAW" "$WORK/meta" "$WORK/report.md"
+# down, by report_section), replacing the section of an earlier run and leaving the rest of OUT as it is.
 cat >"$WORK/howto.md" <<'HOWTO'
 ### How it was measured (exact commands)
 
@@ -189,34 +188,14 @@ ovs-appctl ovs/route/add 198.18.1.0/24 ul; ovs-appctl tnl/arp/set ul 198.18.1.2 
 ## load: as perf/compare.sh (trafgen 64 B / 1518 B from h1 to h2's MAC, iperf3 -P 1 / -P 4, sockperf ping-pong --full-rtt)
 ```
 HOWTO
-python3 - "$WORK/report.md" "$OUT" "$WORK/howto.md" <<'PY'
-import re, sys
-report, out = sys.argv[1], sys.argv[2]
-body = open(report).read()
-body = body.split('### Against the targets')[0] if '### Against the targets' in body else body
-body = body.split('## Against the targets')[0]
-body = body.replace('FastBridge against its peers over TAP devices', 'FastBridge VXLAN against the kernel VXLAN and OVS userspace VXLAN (two hosts, veth underlay)')
-body = re.sub(r'CPU is the switch process.*?both cores\.\n', 'CPU is side A\'s switch process\'s utime+stime over the frame test divided by the frames delivered (side B\'s is not\ncounted). The kernel has no process (n/a): its work is softirq time spread over both cores.\n', body, flags=re.S)
-body = body.rstrip() + '\n\n' + open(sys.argv[3]).read()
-parts = body.split('```')
-body = '```'.join(re.sub(r'^(#+) ', lambda m: '#' + m.group(1) + ' ', part, flags=re.M) if k % 2 == 0 else part for k, part in enumerate(parts))
-body = body.replace('## ', '## vxlan: ', 1)
-body = body.replace('FastBridge `--workers 2`', 'FastBridge VXLAN port + TAP (`--workers 1`, both sides)')
-body = body.replace('Linux bridge (veth)', 'kernel `vxlan` in a kernel bridge + veth')
-body = body.replace('OVS userspace (netdev, tap)', 'OVS userspace (netdev datapath) `type=vxlan` + veth')
-body = body.replace('Produced by `perf/compare.sh`', 'Produced by `perf/compare.sh vxlan`')
-body = re.sub(r'; vde: not installed; .*?\(tapfwd, -O2\)', '', body)
-block = '<!-- vxlan:begin (perf/compare.sh vxlan writes this section) -->\n' + body.rstrip() + '\n<!-- vxlan:end -->\n'
-try:
-    text = open(out).read()
-except FileNotFoundError:
-    text = ''
-m = re.search(r'<!-- vxlan:begin.*?<!-- vxlan:end -->\n', text, flags=re.S)
-if m:
-    text = text[:m.start()] + block + text[m.end():]
-else:
-    text = text.rstrip() + '\n\n' + block
-open(out, 'w').write(text)
-PY
+report_section "$WORK/howto.md" --section vxlan \
+  --title 'FastBridge VXLAN against the kernel VXLAN and OVS userspace VXLAN (two hosts, veth underlay)' \
+  --cpu "CPU is side A's switch process's utime+stime over the frame test divided by the frames delivered (side B's is not
+counted). The kernel has no process (n/a): its work is softirq time spread over both cores." \
+  --replace 'FastBridge `--workers 2`' 'FastBridge VXLAN port + TAP (`--workers 1`, both sides)' \
+  --replace 'Linux bridge (veth)' 'kernel `vxlan` in a kernel bridge + veth' \
+  --replace 'OVS userspace (netdev, tap)' 'OVS userspace (netdev datapath) `type=vxlan` + veth' \
+  --replace 'Produced by `perf/compare.sh`' 'Produced by `perf/compare.sh vxlan`' \
+  --drop '; vde: not installed; .*?\(tapfwd, -O2\)'
 say "wrote the vxlan section of $OUT (${ELAPSED}s)"
 check_fastbridge_logs

@@ -36,12 +36,12 @@ internal static class ControlCall
         result.GetValue(Control) is { Length: > 0 } path ? path : ControlServer.DefaultSocketPath(result.GetValue(Name)!);
 
     /// <summary>One request; on success prints the raw response (--json) or what <paramref name="human"/> writes.</summary>
-    public static async Task<int> RunAsync(ParseResult result, ControlRequest request, Action<ControlResponse> human, int fd = -1, CancellationToken cancel = default)
+    public static async Task<int> RunAsync(ParseResult result, ControlRequest request, Action<ControlResponse> human, int[]? fds = null, CancellationToken cancel = default)
     {
         try
         {
             using ControlClient client = ControlClient.Connect(SocketPath(result));
-            (ControlResponse response, string raw) = await client.RequestAsync(request, fd, cancel).ConfigureAwait(false);
+            (ControlResponse response, string raw) = await client.RequestAsync(request, fds ?? [], cancel).ConfigureAwait(false);
             return Print(result, response, raw, human);
         }
         catch (ControlClientException e)

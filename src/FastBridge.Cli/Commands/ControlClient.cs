@@ -56,9 +56,13 @@ internal sealed class ControlClient : IDisposable
     }
 
     /// <summary>Sends <paramref name="request"/> (with <paramref name="fd"/> attached when not -1) and returns the parsed and the raw response.</summary>
-    public async Task<(ControlResponse Response, string Raw)> RequestAsync(ControlRequest request, int fd = -1, CancellationToken cancel = default)
+    public Task<(ControlResponse Response, string Raw)> RequestAsync(ControlRequest request, int fd = -1, CancellationToken cancel = default) =>
+        RequestAsync(request, fd < 0 ? [] : [fd], cancel);
+
+    /// <summary>Sends <paramref name="request"/> with <paramref name="fds"/> attached (in this order) and returns the parsed and the raw response.</summary>
+    public async Task<(ControlResponse Response, string Raw)> RequestAsync(ControlRequest request, int[] fds, CancellationToken cancel = default)
     {
-        string raw = await RequestRawAsync(JsonSerializer.Serialize(request, ControlJson.Default.ControlRequest), fd, cancel).ConfigureAwait(false);
+        string raw = await RequestRawAsync(JsonSerializer.Serialize(request, ControlJson.Default.ControlRequest), fds, cancel).ConfigureAwait(false);
         ControlResponse? response;
         try
         {
@@ -78,14 +82,18 @@ internal sealed class ControlClient : IDisposable
     /// request, so the request's write may fail (EPIPE, or a reset): the reason is then waiting in the socket, and it is
     /// what the caller gets, as if it were the answer.
     /// </remarks>
-    public async Task<string> RequestRawAsync(string line, int fd = -1, CancellationToken cancel = default)
+    public Task<string> RequestRawAsync(string line, int fd = -1, CancellationToken cancel = default) =>
+        RequestRawAsync(line, fd < 0 ? [] : [fd], cancel);
+
+    /// <summary>Sends one line with <paramref name="fds"/> attached (in this order; none: a plain send) and returns the response line.</summary>
+    public async Task<string> RequestRawAsync(string line, int[] fds, CancellationToken cancel = default)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
         try
         {
-            if (fd >= 0)
+            if (fds.Length > 0)
             {
-                UnixFdPassing.Send(_socket, bytes, fd);
+                UnixFdPassing.Send(_socket, bytes, fds);
             }
             else
             {

@@ -61,6 +61,10 @@ internal static class DgramPortCli
                 DgramPort port = DgramPort.Bind(name, path, new DgramPortOptions { Group = group, Peer = peer });
                 bridge.AddPort(port);
                 log.LogInformation("dgram port {Name} bound to {Path} (peer {Peer})", name, port.SocketPath, port.Peer ?? "learned from the first frame");
+                if (DgramPort.QueueLimitWarning() is { } warning)
+                {
+                    log.LogWarning("{Warning}", warning);
+                }
             }
             catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
             {

@@ -11,8 +11,7 @@ internal static class PortCommand
     public static Command Create()
     {
         var addName = new Argument<string>("NAME") { Description = "port name: the TAP device to create or attach (with --fd: the name to give the port)" };
-        var fd = Numbers.OptionalOption("--fd", 0, int.MaxValue, "a file descriptor number, 0 or more",
-            "hand over this open TAP file descriptor of the calling process instead of opening NAME");
+        Option<int[]?> fd = FdListOption();
         Option<bool> netdev = NetdevCli.PortAddOption();
         var vhostUser = new Option<string?>("--vhost-user") { Description = "a vhost-user port on this unix socket (created here; with --client: the VM's socket to connect to)" };
         var client = new Option<bool>("--client") { Description = "with --vhost-user: connect to a socket the VM (QEMU server=on) listens on" };
@@ -27,8 +26,14 @@ internal static class PortCommand
         var vxlan = new VxlanCli.PortAddOptions(add);
         add.WithControlOptions().SetAction((result, cancel) =>
         {
-            int? handOver = result.GetValue(fd);
-            if (handOver is { } number && CheckTapFd(number) is { } problem)
+            int[]? handOver = result.GetValue(fd) is { Length: > 0 } given ? given : null;
+            if (handOver is not null && result.GetValue(queues) is not null)
+            {
+                Console.Error.WriteLine("fastbridge: --queues goes with a TAP opened by name; with --fd the queues are the fds given (--fd 5,6,7)");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            if (handOver is not null && CheckTapFds(handOver) is { } problem)
             {
                 Console.Error.WriteLine($"fastbridge: {problem}");
                 return Task.FromResult(ExitCodes.Failed);
@@ -60,11 +65,11 @@ internal static class PortCommand
                 Dgram = result.GetValue(dgram) is { } dgramPath ? Path.GetFullPath(dgramPath) : null,
                 DgramPeer = result.GetValue(dgramPeer) is { } peerPath ? Path.GetFullPath(peerPath) : null,
                 Vxlan = vxlanSpec,
-                Queues = result.GetValue(queues),
+                Queues = handOver is { Length: > 1 } ? handOver.Length : result.GetValue(queues),
             };
             return ControlCall.RunAsync(result, request, r =>
                 Console.Out.WriteLine($"port {r.Port!.Name} added (id {r.Port.Id}, {r.Port.Kind}{(r.Port.Device is { } d ? $", device {d}" : "")}{(r.Port.Queues is { } q ? $", {q} queues" : "")})"),
-                handOver ?? -1, cancel);
+                handOver, cancel);
         });
 
         var delName = new Argument<string>("NAME") { Description = "port name" };
@@ -84,22 +89,71 @@ internal static class PortCommand
     }
 
     /// <summary>
-    /// Checks, before sending it, that <paramref name="fd"/> is open in this process and is an attached TAP with
-    /// IFF_NO_PI: the same checks the switch makes when it adopts it, but here the message names the user's number (the
-    /// switch receives it under another) and a number the shell never opened is not sent by mistake (the runtime has
-    /// descriptors of its own). Returns why it cannot be sent, or null.
+    /// <c>--fd N</c>, <c>--fd 5,6,7</c> or <c>--fd 5 --fd 6</c>: one TAP fd, or the queue fds of one multi-queue TAP in
+    /// queue order (1 to 64, each once).
     /// </summary>
-    private static string? CheckTapFd(int fd)
+    private static Option<int[]?> FdListOption() => new("--fd")
+    {
+        Description = "hand over this open TAP file descriptor of the calling process instead of opening NAME; " +
+            "several (5,6,7 or --fd repeated): the queue fds of one multi-queue TAP, in queue order",
+        CustomParser = r =>
+        {
+            var fds = new List<int>();
+            foreach (System.CommandLine.Parsing.Token token in r.Tokens)
+            {
+                foreach (string part in token.Value.Split(','))
+                {
+                    if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number))
+                    {
+                        r.AddError($"--fd: '{part}' is not a file descriptor number (0 or more; several: 5,6,7)");
+                        return null;
+                    }
+
+                    if (fds.Contains(number))
+                    {
+                        r.AddError($"--fd: fd {number} is given twice (each queue fd once)");
+                        return null;
+                    }
+
+                    fds.Add(number);
+                }
+            }
+
+            if (fds.Count > TapPort.MaxQueues)
+            {
+                r.AddError($"--fd: {fds.Count} fds; a TAP port has at most {TapPort.MaxQueues} queues");
+                return null;
+            }
+
+            return fds.Count == 0 ? null : fds.ToArray();
+        },
+    };
+
+    /// <summary>
+    /// Checks, before sending them, that <paramref name="fds"/> are open in this process and are attached TAP fds with
+    /// IFF_NO_PI (several: the queues of one multi-queue TAP): the same checks the switch makes when it adopts them, but
+    /// here the message names the user's numbers (the switch receives them under others) and a number the shell never
+    /// opened is not sent by mistake (the runtime has descriptors of its own). Returns why they cannot be sent, or null.
+    /// </summary>
+    private static string? CheckTapFds(int[] fds)
     {
         try
         {
-            // Adopting a duplicate runs every check and leaves the caller's fd open; the probe port is dropped at once.
-            using TapPort probe = TapPort.Adopt(fd, ownsFd: false);
+            // Adopting duplicates runs every check and leaves the caller's fds open; the probe port is dropped at once.
+            foreach (int fd in fds)
+            {
+                try
+                {
+                    using TapPort single = TapPort.Adopt(fd, ownsFd: false);
+                }
+                catch (TapException e) when (e.Errno == 9) // EBADF
+                {
+                    return $"fd {fd} is not open in this process: open the TAP device in the program that runs fastbridge and let fastbridge inherit it (README: 'Handing over a TAP file descriptor')";
+                }
+            }
+
+            using TapPort probe = TapPort.AdoptQueues(fds, ownsFds: false);
             return null;
-        }
-        catch (TapException e) when (e.Errno == 9) // EBADF
-        {
-            return $"fd {fd} is not open in this process: open the TAP device in the program that runs fastbridge and let fastbridge inherit it (README: 'Handing over a TAP file descriptor')";
         }
         catch (TapException e)
         {

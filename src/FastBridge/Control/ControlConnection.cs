@@ -236,27 +236,26 @@ internal sealed class ControlConnection
             return capture;
         }
 
-        int fd = -1;
+        var fds = new List<int>();
         if (request.Fd == true)
         {
             lock (_fds)
             {
-                if (_fds.Count > 0)
-                {
-                    fd = _fds[0];
-                    _fds.RemoveAt(0);
-                }
+                // a multi-queue TAP's queue fds ("queues": N) came together, in queue order
+                int count = Math.Min(Math.Clamp(request.Queues ?? 1, 1, UnixFdPassing.MaxFdsPerRead), _fds.Count);
+                fds.AddRange(_fds.GetRange(0, count));
+                _fds.RemoveRange(0, count);
             }
         }
 
         ControlResponse response;
         try
         {
-            response = _server.Execute(this, request, ref fd);
+            response = _server.Execute(this, request, fds);
         }
         finally
         {
-            if (fd >= 0)
+            foreach (int fd in fds)
             {
                 Libc.Close(fd);
             }

@@ -18,10 +18,16 @@ public sealed class ControlRequest
     /// <summary>port-add, port-del, port-set: the port's name; mirror-del: the mirror's name.</summary>
     public string? Name { get; set; }
 
-    /// <summary>port-add: adopt the descriptor sent with this request (SCM_RIGHTS) instead of opening a TAP by name.</summary>
+    /// <summary>
+    /// port-add: adopt the descriptor sent with this request (SCM_RIGHTS) instead of opening a TAP by name; with
+    /// <see cref="Queues"/> N above 1, the N queue descriptors of one multi-queue TAP, sent together in queue order.
+    /// </summary>
     public bool? Fd { get; set; }
 
-    /// <summary>port-add of a TAP by name: open it with this many queues (IFF_MULTI_QUEUE when more than 1); default 1.</summary>
+    /// <summary>
+    /// port-add of a TAP by name: open it with this many queues (IFF_MULTI_QUEUE when more than 1); default 1. With
+    /// <see cref="Fd"/>: how many queue descriptors came with the request.
+    /// </summary>
     public int? Queues { get; set; }
 
     /// <summary>port-add: the port kind, "tap" (the default) or "netdev" (attach the existing interface NAME through AF_PACKET).</summary>

@@ -148,7 +148,7 @@ public sealed class ControlServer : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The pool of fdb-show snapshot lists a server hands to <see cref="ControlVerbs.Execute"/>.</summary>
+    /// <summary>The pool of fdb-show snapshot lists a server hands to <c>ControlVerbs.Execute</c>.</summary>
     internal static ObjectPool<List<MacEntry>> CreateEntryLists() =>
         new DefaultObjectPoolProvider { MaximumRetained = 4 }.Create(new ListPolicy<MacEntry>());
 
@@ -178,7 +178,7 @@ public sealed class ControlServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Runs one request for <paramref name="connection"/>, checking what its peer may do.</summary>
-    internal ControlResponse Execute(ControlConnection connection, ControlRequest request, ref int fd)
+    internal ControlResponse Execute(ControlConnection connection, ControlRequest request, List<int> fds)
     {
         string? verb = request.Verb;
         bool readOnly = verb is not null && ControlVerbs.IsReadOnly(verb);
@@ -188,7 +188,7 @@ public sealed class ControlServer : IAsyncDisposable, IDisposable
                 $"permission denied: uid {connection.Peer.Uid} may only read; '{verb}' needs root or uid {OwnerUid}");
         }
 
-        ControlResponse response = ControlVerbs.Execute(_bridge, request, ref fd, _entryLists);
+        ControlResponse response = ControlVerbs.Execute(_bridge, request, fds, _entryLists);
         if (!readOnly && response.Ok)
         {
             _log.LogInformation("control: {Verb}{Arguments} by uid {Uid} (pid {Pid})", verb, Arguments(request), connection.Peer.Uid, connection.Peer.Pid);
@@ -201,7 +201,7 @@ public sealed class ControlServer : IAsyncDisposable, IDisposable
     {
         var text = new StringBuilder();
         Append(text, "name", request.Name);
-        Append(text, "fd", request.Fd is true ? "passed" : null);
+        Append(text, "fd", request.Fd is true ? (request.Queues is > 1 ? $"{request.Queues} passed" : "passed") : null);
         Append(text, "mac", request.Mac);
         Append(text, "port", request.Port);
         Append(text, "vlan", request.Vlan?.ToString(System.Globalization.CultureInfo.InvariantCulture));

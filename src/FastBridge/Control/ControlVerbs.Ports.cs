@@ -26,11 +26,11 @@ internal static partial class ControlVerbs
         return ports;
     }
 
-    private static ControlResponse PortAdd(Bridge bridge, ControlRequest request, ref int fd)
+    private static ControlResponse PortAdd(Bridge bridge, ControlRequest request, List<int> fds)
     {
-        if (request.Queues is not null && (request.Fd == true || (request.Stream ?? request.VhostUser ?? request.Vxlan ?? request.Kind) is not null))
+        if (request.Queues is not null && (request.Stream ?? request.VhostUser ?? request.Vxlan ?? request.Kind ?? request.Dgram) is not null)
         {
-            return ControlResponse.Failure("\"queues\" applies to a TAP opened by name (an adopted fd is one queue)");
+            return ControlResponse.Failure("\"queues\" applies to a TAP (opened by name, or the count of queue descriptors sent with \"fd\": true)");
         }
 
         if (request.Stream is not null)
@@ -45,13 +45,19 @@ internal static partial class ControlVerbs
 
         if (request.Fd == true)
         {
-            if (fd < 0)
+            if (fds.Count == 0)
             {
                 return ControlResponse.Failure("\"fd\": true but no descriptor came with the request (send it as SCM_RIGHTS)");
             }
 
-            TapPort adopted = TapPort.Adopt(fd, request.Name, ownsFd: true);
-            fd = -1; // the port owns it now, whatever happens next
+            int queueFds = request.Queues ?? 1;
+            if (fds.Count != queueFds)
+            {
+                return ControlResponse.Failure($"\"fd\": true with {queueFds} queue(s) needs {queueFds} descriptor(s) sent with the request (SCM_RIGHTS, in queue order); {fds.Count} came");
+            }
+
+            TapPort adopted = TapPort.AdoptQueues(fds.ToArray(), request.Name, ownsFds: true);
+            fds.Clear(); // the port owns them now, whatever happens next
             return Add(bridge, adopted);
         }
 

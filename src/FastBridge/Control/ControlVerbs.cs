@@ -28,13 +28,30 @@ internal static partial class ControlVerbs
     /// </summary>
     public static ControlResponse Execute(Bridge bridge, ControlRequest request, ref int fd, ObjectPool<List<MacEntry>> entryLists)
     {
+        var fds = new List<int>(1);
+        if (fd >= 0)
+        {
+            fds.Add(fd);
+        }
+
+        ControlResponse response = Execute(bridge, request, fds, entryLists);
+        fd = fds.Count > 0 ? fds[0] : -1;
+        return response;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="request"/>. <paramref name="fds"/> are the descriptors that came with it, in the order they
+    /// were sent; a verb that takes them removes them from the list, and the caller closes what is left.
+    /// </summary>
+    public static ControlResponse Execute(Bridge bridge, ControlRequest request, List<int> fds, ObjectPool<List<MacEntry>> entryLists)
+    {
         try
         {
             return request.Verb switch
             {
                 "status" => Status(bridge),
                 "port-list" => new ControlResponse { Ok = true, Ports = PortList(bridge) },
-                "port-add" => PortAdd(bridge, request, ref fd),
+                "port-add" => PortAdd(bridge, request, fds),
                 "port-del" => PortDel(bridge, request),
                 "fdb-show" => FdbShow(bridge, request, entryLists),
                 "fdb-add" => FdbAdd(bridge, request),

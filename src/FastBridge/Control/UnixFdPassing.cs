@@ -17,8 +17,11 @@ namespace FastBridge.Control;
 /// </remarks>
 public static class UnixFdPassing
 {
-    /// <summary>Most descriptors taken from one recvmsg; more are closed by the kernel (MSG_CTRUNC) or by us.</summary>
-    internal const int MaxFdsPerRead = 4;
+    /// <summary>
+    /// Most descriptors taken from one recvmsg (the queues of one multi-queue TAP at most); more are closed by the
+    /// kernel (MSG_CTRUNC) or by us.
+    /// </summary>
+    internal const int MaxFdsPerRead = Ports.TapPort.MaxQueues;
 
     /// <summary>
     /// Sends <paramref name="data"/> with <paramref name="fd"/> attached (the socket must be blocking, as a
@@ -27,8 +30,28 @@ public static class UnixFdPassing
     /// <exception cref="SocketException">sendmsg failed (the peer is gone, the fd is not open, ...).</exception>
     public static void Send(Socket socket, ReadOnlySpan<byte> data, int fd)
     {
-        ArgumentNullException.ThrowIfNull(socket);
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
+        Send(socket, data, [fd]);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="data"/> with all of <paramref name="fds"/> attached, in this order, in one SCM_RIGHTS
+    /// message (the queue fds of one multi-queue TAP; at most 64).
+    /// </summary>
+    /// <exception cref="SocketException">sendmsg failed (the peer is gone, an fd is not open, ...).</exception>
+    public static void Send(Socket socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (fds.IsEmpty || fds.Length > MaxFdsPerRead)
+        {
+            throw new ArgumentException($"1 to {MaxFdsPerRead} descriptors travel with one message, not {fds.Length}", nameof(fds));
+        }
+
+        foreach (int fd in fds)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(fd, nameof(fds));
+        }
+
         if (data.IsEmpty)
         {
             throw new ArgumentException("a descriptor needs at least one byte of data to travel with", nameof(data));
@@ -43,7 +66,7 @@ public static class UnixFdPassing
             while (sent < data.Length)
             {
                 // The descriptor travels with the first byte only.
-                nint result = ScmRights.Send(handle, data[sent..], sent == 0 ? fd : -1, out int errno);
+                nint result = ScmRights.Send(handle, data[sent..], sent == 0 ? fds : [], out int errno);
                 if (result < 0)
                 {
                     if (errno == Errno.EINTR)

@@ -18,21 +18,29 @@ internal static unsafe class ScmRights
     /// One sendmsg of <paramref name="data"/>, with <paramref name="fd"/> attached when it is not negative. Returns the
     /// bytes sent, or -1 with <paramref name="errno"/>.
     /// </summary>
-    public static nint Send(int socket, ReadOnlySpan<byte> data, int fd, out int errno)
+    public static nint Send(int socket, ReadOnlySpan<byte> data, int fd, out int errno) =>
+        Send(socket, data, fd >= 0 ? new ReadOnlySpan<int>(in fd) : default, out errno);
+
+    /// <summary>
+    /// One sendmsg of <paramref name="data"/>, with <paramref name="fds"/> attached (one SCM_RIGHTS message) when there
+    /// are any (at most 64). Returns the bytes sent, or -1 with <paramref name="errno"/>.
+    /// </summary>
+    public static nint Send(int socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds, out int errno)
     {
-        int space = CmsgHdr.Space(sizeof(int));
+        int count = Math.Min(fds.Length, 64);
+        int space = CmsgHdr.Space(sizeof(int) * Math.Max(count, 1));
         byte* control = stackalloc byte[space];
         new Span<byte>(control, space).Clear();
         var header = (CmsgHdr*)control;
-        header->Length = (nuint)CmsgHdr.Len(sizeof(int));
+        header->Length = (nuint)CmsgHdr.Len(sizeof(int) * count);
         header->Level = Libc.SOL_SOCKET;
         header->Type = Libc.SCM_RIGHTS;
-        *(int*)(control + CmsgHdr.Align(sizeof(CmsgHdr))) = fd;
+        fds[..count].CopyTo(new Span<int>(control + CmsgHdr.Align(sizeof(CmsgHdr)), count));
         fixed (byte* bytes = data)
         {
             var iov = new IoVec { Base = bytes, Length = (nuint)data.Length };
             var message = new MsgHdr { Iov = &iov, IovLength = 1 };
-            if (fd >= 0)
+            if (count > 0)
             {
                 message.Control = control;
                 message.ControlLength = (nuint)space;

@@ -12,7 +12,12 @@ namespace FastBridge.Tests.Capture;
 [Collection(nameof(Hosts.EndToEndCollection))]
 public sealed class CaptureCommandTests
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a wait for a condition may take before the test fails: generous, because every wait here includes a
+    /// .NET process starting or a capture draining on a 2-core machine that other work may load to 10-20 (a wait ends
+    /// as soon as its condition holds, so a quiet machine never waits this long; once, under load, 30 s ran out).
+    /// </summary>
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(90);
 
     [Theory]
     [InlineData("capture", "--write")]
@@ -58,7 +63,7 @@ public sealed class CaptureCommandTests
             // 3 requests and 3 replies, each seen received on one port and sent by the other: 12 frames, then it ends.
             using CliProcess capture = StartCapture(sw, $"--ethertype ipv4 -c 12 -w {file}");
             Assert.True(sw.Ping(0, 1, count: 3));
-            Assert.True(capture.WaitForExit(s_timeout), "the capture did not end at its count");
+            Assert.True(capture.WaitForExit(s_timeout), $"the capture did not end at its count: {capture.Stderr}; switch: {sw.Process.Stderr}");
             Assert.Equal(0, capture.ExitCode);
             Assert.Contains("12 frames captured, 0 dropped by the capture", capture.Stderr);
 
@@ -137,7 +142,8 @@ public sealed class CaptureCommandTests
             using CliProcess onTap0 = StartCapture(sw, $"--port {sw.Taps[0]} --ethertype ipv4 -c 4 -w {one}");
             using CliProcess onBoth = StartCapture(sw, $"--ethertype 0x0800 -c 8 -w {both}");
             Assert.True(sw.Ping(0, 1, count: 2));
-            Assert.True(onTap0.WaitForExit(s_timeout) && onBoth.WaitForExit(s_timeout), "a capture did not end at its count");
+            Assert.True(onTap0.WaitForExit(s_timeout) && onBoth.WaitForExit(s_timeout),
+                $"a capture did not end at its count: {onTap0.Stderr} / {onBoth.Stderr}; switch: {sw.Process.Stderr}");
             Assert.Equal((0, 0), (onTap0.ExitCode, onBoth.ExitCode));
 
             string[] rowsOne = Lines(NetworkNamespace.TryRun("tshark", $"-r {one} -T fields -E separator=, -e frame.interface_name -e frame.p2p_dir").Output, ",");
@@ -184,7 +190,8 @@ public sealed class CaptureCommandTests
     internal static CliProcess StartCapture(RunningSwitch sw, string arguments)
     {
         CliProcess capture = CliProcess.Start($"capture {arguments} --control {sw.SocketPath}");
-        Assert.True(EndToEnd.WaitFor(() => capture.Stderr.Contains("capturing on", StringComparison.Ordinal) || capture.HasExited, s_timeout), "the capture did not start");
+        Assert.True(EndToEnd.WaitFor(() => capture.Stderr.Contains("capturing on", StringComparison.Ordinal) || capture.HasExited, s_timeout),
+            $"the capture did not start: {capture.Stderr}");
         Assert.False(capture.HasExited, capture.Stderr);
         return capture;
     }

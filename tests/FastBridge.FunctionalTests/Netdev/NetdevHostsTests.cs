@@ -35,10 +35,13 @@ public sealed class NetdevHostsTests
         Assert.Equal(0, hosts.Host(0).TryExec($"ping -c 3 -i 0.1 -W 2 {VethAddress}").ExitCode);
         Assert.Equal(port.Id, hosts.Bridge.MacTable.Lookup(MacAddress.Parse(veth.Mac).Value, 0));
 
-        // Exact accounting: what the host side sent is what the port received, and the other way round.
-        long sentBefore = veth.Counter("tx_packets");
-        long gotBefore = veth.Counter("rx_packets");
-        PortCounters before = hosts.Bridge.ReadCounters()[port.Name]!;
+        // Exact accounting: what the host side sent is what the port received, and the other way round. The baseline is
+        // taken when no frame is in flight between them (a neighbour probe sent between reading the host's counter and
+        // the port's would count on one side only, and the deltas would never meet: seen under load as 20 of 21).
+        (long sentBefore, long gotBefore, PortCounters? quiet) = (0, 0, null);
+        Assert.True(EndToEnd.WaitFor(() => Quiet(hosts.Bridge, port.Name, veth, out sentBefore, out gotBefore, out quiet), TimeSpan.FromSeconds(10)),
+            "the veth link never went quiet for a baseline");
+        PortCounters before = quiet!;
         Assert.Equal(0, hosts.Host(0).TryExec($"ping -c 20 -i 0.02 -W 2 {VethAddress}").ExitCode);
         Assert.True(EndToEnd.WaitFor(() => Settled(hosts.Bridge, port.Name, veth, sentBefore, gotBefore, before), TimeSpan.FromSeconds(10)),
             Describe(hosts.Bridge, port.Name, veth, sentBefore, gotBefore, before));
@@ -147,6 +150,21 @@ public sealed class NetdevHostsTests
         frame[16] = 0x88;
         frame[17] = 0xb5;
         return frame;
+    }
+
+    /// <summary>
+    /// Reads the host's and the port's counters twice, 250 ms apart; true (with the first reading) when nothing moved,
+    /// so no frame was on its way between the host side and the port while they were read.
+    /// </summary>
+    private static bool Quiet(Bridge bridge, string name, VethHost veth, out long sent, out long got, out PortCounters port)
+    {
+        sent = veth.Counter("tx_packets");
+        got = veth.Counter("rx_packets");
+        port = bridge.ReadCounters()[name]!;
+        Thread.Sleep(250); // longer than a frame takes through a loaded switch
+        PortCounters again = bridge.ReadCounters()[name]!;
+        return veth.Counter("tx_packets") == sent && veth.Counter("rx_packets") == got
+            && again.RxFrames == port.RxFrames && again.TxFrames == port.TxFrames;
     }
 
     private static bool Settled(Bridge bridge, string name, VethHost veth, long sentBefore, long gotBefore, PortCounters before)

@@ -80,13 +80,17 @@ public sealed class MultiQueueTapTests
     /// <summary>
     /// 16 UDP flows, sequence-numbered, from host 0 through two-queue TAPs to host 1, at most 64 frames in flight (a bounded
     /// load: under the TAP's 1000-frame queue and the receiving socket's buffer). The kernel spreads the flows over host
-    /// 0's queues by flow hash (all 16 on one queue: 2 in 65536).
+    /// 0's queues by flow hash (all 16 on one queue: 2 in 65536). <paramref name="adopted"/>: the test opens each TAP's
+    /// two queue fds itself, as libvirt does, and hands them over (<see cref="TapPort.AdoptQueues"/>).
     /// </summary>
-    [SkippableFact]
-    public void Flows_through_multi_queue_taps_keep_their_order_lose_nothing_and_use_every_queue()
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Flows_through_multi_queue_taps_keep_their_order_lose_nothing_and_use_every_queue(bool adopted)
     {
         EndToEnd.RequirePrivileges();
-        using var hosts = new SwitchedHosts(2, tapOptions: _ => new TapPortOptions { Queues = 2 });
+        using var hosts = new SwitchedHosts(2, tapOptions: _ => new TapPortOptions { Queues = 2 },
+            openPort: adopted ? (_, name) => TapPort.AdoptQueues(TapFds.OpenQueues(name, 2), ownsFds: true) : null);
         TapPort from = hosts.Ports[0], to = hosts.Ports[1];
         MacAddress sink = Stations.Address(99); // behind host 1's TAP, not host 1 itself: its stack ignores the frames
         Assert.True(hosts.Bridge.MacTable.AddStatic(sink, 0, to.Id));

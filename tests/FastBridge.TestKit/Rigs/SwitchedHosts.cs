@@ -15,7 +15,9 @@ internal sealed class SwitchedHosts : IDisposable
     private readonly List<NetworkNamespace> _namespaces = [];
 
     /// <param name="tapOptions">How host i's TAP is opened (default: <see cref="TapPortOptions.Default"/>).</param>
-    public SwitchedHosts(int hosts, Action<BridgeOptions>? configure = null, Func<int, TapPortOptions>? tapOptions = null)
+    /// <param name="openPort">Opens host i's TAP of the given name instead (e.g. adopting fds the test opened).</param>
+    public SwitchedHosts(int hosts, Action<BridgeOptions>? configure = null, Func<int, TapPortOptions>? tapOptions = null,
+        Func<int, string, TapPort>? openPort = null)
     {
         var options = new BridgeOptions { Workers = 2 };
         configure?.Invoke(options);
@@ -30,7 +32,7 @@ internal sealed class SwitchedHosts : IDisposable
                 Taps[i] = $"fbe{suffix}{i}";
                 var ns = NetworkNamespace.Create("fbe");
                 _namespaces.Add(ns);
-                Ports[i] = TapPort.Open(Taps[i], tapOptions?.Invoke(i));
+                Ports[i] = openPort?.Invoke(i, Taps[i]) ?? TapPort.Open(Taps[i], tapOptions?.Invoke(i));
                 Bridge.AddPort(Ports[i]);
                 ns.MoveIn(Taps[i]);
                 ns.Exec($"sysctl -qw net.ipv6.conf.{Taps[i]}.disable_ipv6=1");

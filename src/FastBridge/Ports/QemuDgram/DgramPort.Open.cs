@@ -42,7 +42,7 @@ public sealed unsafe partial class DgramPort
             socket = OpenSocket(full);
             byte* address = stackalloc byte[DgramSocket.SlotSize];
             uint length = DgramSocket.Write(full, new Span<byte>(address, DgramSocket.AddressSize));
-            if (DgramSocket.Bind(socket.Value, address, length) < 0)
+            if (Libc.Bind(socket.Value, address, length) < 0)
             {
                 throw new IOException($"cannot bind '{full}': {Errno.Describe(Marshal.GetLastPInvokeError())}");
             }

@@ -57,7 +57,7 @@ public sealed unsafe partial class DgramPort
             ready++;
         }
 
-        int n = ready == 0 ? 0 : DgramSocket.ReceiveMany(_fd, _rxMessages, (uint)ready, out _);
+        int n = ready == 0 ? 0 : Libc.ReceiveMany(_fd, _rxMessages, (uint)ready, out _);
         int count = 0;
         for (int i = 0; i < n; i++)
         {
@@ -111,7 +111,7 @@ public sealed unsafe partial class DgramPort
         }
 
         int length = (int)message->Length;
-        if ((message->Header.Flags & DgramSocket.MSG_TRUNC) != 0 || length > MaxFrameLength)
+        if ((message->Header.Flags & Libc.MSG_TRUNC) != 0 || length > MaxFrameLength)
         {
             return DropReason.DgramOversize;
         }
@@ -176,7 +176,7 @@ public sealed unsafe partial class DgramPort
         }
 
         _rxMessages->Length = (uint)copied;
-        _rxMessages->Header.Flags = copied < datagram.Length ? DgramSocket.MSG_TRUNC : 0;
+        _rxMessages->Header.Flags = copied < datagram.Length ? Libc.MSG_TRUNC : 0;
         DropReason verdict = Accept(pool, 0, out frame);
         if (verdict != DropReason.None)
         {

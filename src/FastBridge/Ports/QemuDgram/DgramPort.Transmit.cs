@@ -72,7 +72,7 @@ public sealed unsafe partial class DgramPort
         int done = 0;
         while (done < count)
         {
-            int n = DgramSocket.SendMany(_fd, _txMessages + done, (uint)(count - done), out int errno);
+            int n = Libc.SendMany(_fd, _txMessages + done, (uint)(count - done), out int errno);
             if (n > 0)
             {
                 for (int m = done; m < done + n; m++)

@@ -1,16 +1,13 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using FastBridge.Interop;
-using FastBridge.Ports.Netdev;
 
 namespace FastBridge.Ports.QemuDgram;
 
-/// <summary>The libc calls and the sockaddr_un a datagram port needs (unix SOCK_DGRAM, recvmmsg/sendmmsg), private to it.</summary>
+/// <summary>The libc calls and the sockaddr_un a datagram port needs (unix SOCK_DGRAM; recvmmsg/sendmmsg are <see cref="Libc.ReceiveMany"/>/<see cref="Libc.SendMany"/>), private to it.</summary>
 internal static unsafe partial class DgramSocket
 {
     public const int SOCK_NONBLOCK = 0x800;
-    public const int MSG_TRUNC = 0x20;
-    public const int MSG_DONTWAIT = 0x40;
     public const int ECONNREFUSED = 111;
 
     /// <summary>sizeof(struct sockaddr_un): the family and 108 bytes of path.</summary>
@@ -22,17 +19,8 @@ internal static unsafe partial class DgramSocket
     /// <summary>Longest path a sockaddr_un holds with its terminating zero.</summary>
     public const int MaxPathBytes = 107;
 
-    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
-    public static partial int Bind(int socket, void* address, uint length);
-
     [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
     public static partial int Connect(int socket, void* address, uint length);
-
-    [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
-    private static partial int RecvMmsg(int socket, MmsgHdr* messages, uint count, int flags, void* timeout);
-
-    [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
-    private static partial int SendMmsg(int socket, MmsgHdr* messages, uint count, int flags);
 
     /// <summary>A non-blocking, close-on-exec unix datagram socket, or -1 with <paramref name="errno"/>.</summary>
     public static int Open(out int errno)
@@ -40,22 +28,6 @@ internal static unsafe partial class DgramSocket
         int fd = Libc.Socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         return fd;
-    }
-
-    /// <summary>recvmmsg without blocking; 0 when nothing waits; -1 with <paramref name="errno"/> on another error.</summary>
-    public static int ReceiveMany(int socket, MmsgHdr* messages, uint count, out int errno)
-    {
-        int n = RecvMmsg(socket, messages, count, MSG_DONTWAIT, null);
-        errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-        return n < 0 && errno is Errno.EAGAIN or Errno.EINTR ? 0 : n;
-    }
-
-    /// <summary>sendmmsg without blocking; the number sent, or -1 with <paramref name="errno"/> when the first failed.</summary>
-    public static int SendMany(int socket, MmsgHdr* messages, uint count, out int errno)
-    {
-        int n = SendMmsg(socket, messages, count, MSG_DONTWAIT);
-        errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-        return n;
     }
 
     /// <summary>Writes <paramref name="path"/> as a sockaddr_un into <paramref name="slot"/>; returns its length (family, path, zero).</summary>

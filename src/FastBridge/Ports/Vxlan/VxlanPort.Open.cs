@@ -146,7 +146,7 @@ public sealed unsafe partial class VxlanPort
             IPAddress bindTo = options.Group is null ? options.Local : v6 ? IPAddress.IPv6Any : IPAddress.Any;
             byte* address = stackalloc byte[VxlanSocket.AddressSize];
             uint length = VxlanSocket.Write(bindTo, options.DestinationPort, new Span<byte>(address, VxlanSocket.AddressSize));
-            if (VxlanSocket.Bind(fd, address, length) < 0)
+            if (Libc.Bind(fd, address, length) < 0)
             {
                 throw Failed(name, $"binding {options.Local} port {options.DestinationPort}");
             }
@@ -191,7 +191,7 @@ public sealed unsafe partial class VxlanPort
 
             byte* address = stackalloc byte[VxlanSocket.AddressSize];
             uint length = VxlanSocket.Write(options.Local, 0, new Span<byte>(address, VxlanSocket.AddressSize));
-            if (VxlanSocket.Bind(fd, address, length) < 0)
+            if (Libc.Bind(fd, address, length) < 0)
             {
                 throw Failed(name, $"binding the raw socket to {options.Local}");
             }

@@ -66,7 +66,7 @@ public sealed unsafe partial class VxlanPort
             ready++;
         }
 
-        int n = ready == 0 ? 0 : VxlanSocket.ReceiveMany(_rxFd, _rxMessages, (uint)ready, out _);
+        int n = ready == 0 ? 0 : Libc.ReceiveMany(_rxFd, _rxMessages, (uint)ready, out _);
         int count = 0;
         uint now = Now;
         for (int i = 0; i < n; i++)
@@ -114,7 +114,7 @@ public sealed unsafe partial class VxlanPort
             return DropReason.VxlanUnknownRemote;
         }
 
-        bool truncated = (message->Header.Flags & VxlanSocket.MSG_TRUNC) != 0;
+        bool truncated = (message->Header.Flags & Libc.MSG_TRUNC) != 0;
         var header = new ReadOnlySpan<byte>(_rxHeaders + (i * VxlanHeader.Size), VxlanHeader.Size);
         DropReason verdict = VxlanHeader.Inspect(header, (int)message->Length, truncated, out int vni);
         if (verdict != DropReason.None)
@@ -187,7 +187,7 @@ public sealed unsafe partial class VxlanPort
         }
 
         _rxMessages->Length = (uint)copied;
-        _rxMessages->Header.Flags = copied < datagram.Length ? VxlanSocket.MSG_TRUNC : 0;
+        _rxMessages->Header.Flags = copied < datagram.Length ? Libc.MSG_TRUNC : 0;
         DropReason verdict = Decapsulate(0, Now, out int length);
         if (verdict == DropReason.None)
         {

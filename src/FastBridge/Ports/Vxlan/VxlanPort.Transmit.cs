@@ -177,7 +177,7 @@ public sealed unsafe partial class VxlanPort
         int done = 0;
         while (done < count)
         {
-            int n = VxlanSocket.SendMany(_txFd, _txMessages + done, (uint)(count - done), out int errno);
+            int n = Libc.SendMany(_txFd, _txMessages + done, (uint)(count - done), out int errno);
             if (n <= 0)
             {
                 done++; // this datagram was refused (no route, link down, no buffer): its frame stays tx-error unless another copy leaves

@@ -2,11 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using FastBridge.Interop;
-using FastBridge.Ports.Netdev;
 
 namespace FastBridge.Ports.Vxlan;
 
-/// <summary>The libc calls and structures a VXLAN port needs (UDP and raw IP sockets, recvmmsg/sendmmsg), private to it.</summary>
+/// <summary>The libc calls and structures a VXLAN port needs (UDP and raw IP sockets; recvmmsg/sendmmsg are <see cref="Libc.ReceiveMany"/>/<see cref="Libc.SendMany"/>), private to it.</summary>
 internal static unsafe partial class VxlanSocket
 {
     public const int AF_INET = 2;
@@ -32,41 +31,14 @@ internal static unsafe partial class VxlanSocket
     public const int IPV6_MULTICAST_LOOP = 19;
     public const int IPV6_JOIN_GROUP = 20;
     public const int IPV6_V6ONLY = 26;
-    public const int MSG_TRUNC = 0x20;
-    public const int MSG_DONTWAIT = 0x40;
     public const int ENETUNREACH = 101;
     public const int EHOSTUNREACH = 113;
 
     /// <summary>Bytes of a sockaddr_in6, the larger of the two families: every address slot has this size.</summary>
     public const int AddressSize = 28;
 
-    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
-    public static partial int Bind(int socket, void* address, uint length);
-
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     public static partial int SetSockOpt(int socket, int level, int name, void* value, uint length);
-
-    [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
-    private static partial int RecvMmsg(int socket, MmsgHdr* messages, uint count, int flags, void* timeout);
-
-    [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
-    private static partial int SendMmsg(int socket, MmsgHdr* messages, uint count, int flags);
-
-    /// <summary>recvmmsg without blocking; 0 when nothing waits; -1 with <paramref name="errno"/> on another error.</summary>
-    public static int ReceiveMany(int socket, MmsgHdr* messages, uint count, out int errno)
-    {
-        int n = RecvMmsg(socket, messages, count, MSG_DONTWAIT, null);
-        errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-        return n < 0 && errno is Errno.EAGAIN or Errno.EINTR ? 0 : n;
-    }
-
-    /// <summary>sendmmsg without blocking; the number sent, or -1 with <paramref name="errno"/> when the first failed.</summary>
-    public static int SendMany(int socket, MmsgHdr* messages, uint count, out int errno)
-    {
-        int n = SendMmsg(socket, messages, count, MSG_DONTWAIT);
-        errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-        return n;
-    }
 
     public static int SetInt(int socket, int level, int name, int value)
     {
