@@ -182,13 +182,13 @@ tcp() {  # iperf3 one stream (STREAMS, default 1) for DURATION + 2 s; units = fr
   sleep 1
   measure "tcp$streams" rx_of "$DURATION"
   if [ "${PROFILE:-0}" = 1 ]; then
-    perf record -e cpu-clock -F 999 -g -p "$PID" -o "$WORK/perf-tcp.data" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1 || true
+    perf record -e cpu-clock -F 999 -g -p "$PID" -o "$WORK/perf-tcp-$SWNAME.data" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1 || true
   fi
   wait "$cli" 2>/dev/null || true
   kill -TERM "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true
   printf '%s\ttcp%s\tGbit/s=%s\n' "$SWNAME" "$streams" "$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/1e9, 2))' "$WORK/iperf3-$SWNAME.json" 2>/dev/null || echo n/a)"
-  if [ "${PROFILE:-0}" = 1 ] && [ -s "$WORK/perf-tcp.data" ]; then
-    perf report -i "$WORK/perf-tcp.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null \
+  if [ "${PROFILE:-0}" = 1 ] && [ -s "$WORK/perf-tcp-$SWNAME.data" ]; then
+    perf report -i "$WORK/perf-tcp-$SWNAME.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null \
       | grep -v '^#' | grep '%' | head -60 >"$WORK/perf-tcp-top-$SWNAME.txt" || true
     sed 's/^/    /' "$WORK/perf-tcp-top-$SWNAME.txt"
   fi
