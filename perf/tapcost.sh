@@ -144,9 +144,9 @@ EOF
   wait "$gen" 2>/dev/null || true
   if [ "${PROFILE:-0}" = 1 ] && [ -s "$WORK/perf.data" ]; then
     perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null \
-      | grep -v '^#' | grep '%' | head -60 >"$WORK/perf-top-$SWNAME.txt"
+      | grep -v '^#' | grep '%' | head -60 >"$WORK/perf-top-$SWNAME.txt" || true
     perf report -i "$WORK/perf.data" --no-children --sort dso -g none --stdio 2>/dev/null \
-      | grep -v '^#' | grep '%' | head -12 >"$WORK/perf-dso-$SWNAME.txt"
+      | grep -v '^#' | grep '%' | head -12 >"$WORK/perf-dso-$SWNAME.txt" || true
     sed 's/^/    /' "$WORK/perf-dso-$SWNAME.txt"
     sed 's/^/    /' "$WORK/perf-top-$SWNAME.txt"
   fi
