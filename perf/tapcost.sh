@@ -5,7 +5,7 @@
 # machine the switch got, so they compare across runs where raw rates do not (perf/README.md, "Where a frame's CPU goes").
 #
 # Usage (root): perf/tapcost.sh SWITCH...     SWITCH: fastbridge (--workers 1), fastbridge-w2, tapfwd, tapfwd-vnet
-# Environment: FASTBRIDGE (the fastbridge executable, default this tree's Release build), NO_BUILD=1, ONLY=flood|rtt, DURATION (s of flood measured, default 5), RTT_DURATION (s, default 5), PROFILE=1 (also perf record
+# Environment: FASTBRIDGE (the fastbridge executable, default this tree's Release build), NO_BUILD=1, ONLY=flood|rtt|tcp (tcp: iperf3, STREAMS streams, units = frames h2 received), DURATION (s of flood measured, default 5), RTT_DURATION (s, default 5), PROFILE=1 (also perf record
 #              -g the flood, JIT frames named through DOTNET_PerfMapEnabled=1; top symbols printed), OUT (directory
 #              for the raw files, default a temporary one, removed), FB_ARGS (extra `fastbridge run` arguments),
 #              FLOWS (UDP flows of the flood, 1 to 256 source ports, default 1: more spread over a multi-queue TAP's queues).
@@ -60,7 +60,7 @@ setup() {  # setup SWITCH: namespaces, switch, hosts; sets PID
     fastbridge|fastbridge-w2)
       local w=1; [ "$1" = fastbridge-w2 ] && w=2
       # shellcheck disable=SC2086
-      DOTNET_PerfMapEnabled=${PROFILE:-0} ip netns exec "$SW" "$FASTBRIDGE" run --tap "$IF1" --tap "$IF2" --workers "$w" \
+      DOTNET_PerfMapEnabled=${PROFILE:-0} DOTNET_EnableWriteXorExecute=$([ "${PROFILE:-0}" = 1 ] && echo 0 || echo 1) ip netns exec "$SW" "$FASTBRIDGE" run --tap "$IF1" --tap "$IF2" --workers "$w" \
         --name "fbt$SUF" --control "$WORK/ctl.sock" ${FB_ARGS:-} >"$WORK/switch.log" 2>&1 &
       ;;
     tapfwd) ip netns exec "$SW" "$TAPFWD" "$IF1" "$IF2" >"$WORK/switch.log" 2>&1 & ;;
@@ -144,9 +144,9 @@ EOF
   wait "$gen" 2>/dev/null || true
   if [ "${PROFILE:-0}" = 1 ] && [ -s "$WORK/perf.data" ]; then
     perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null \
-      | grep -v '^#' | grep '%' | head -60 >"$WORK/perf-top-$SWNAME.txt"
+      | grep -v '^#' | grep '%' | head -60 >"$WORK/perf-top-$SWNAME.txt" || true
     perf report -i "$WORK/perf.data" --no-children --sort dso -g none --stdio 2>/dev/null \
-      | grep -v '^#' | grep '%' | head -12 >"$WORK/perf-dso-$SWNAME.txt"
+      | grep -v '^#' | grep '%' | head -12 >"$WORK/perf-dso-$SWNAME.txt" || true
     sed 's/^/    /' "$WORK/perf-dso-$SWNAME.txt"
     sed 's/^/    /' "$WORK/perf-top-$SWNAME.txt"
   fi
@@ -170,11 +170,39 @@ pingpong() {  # sockperf ping-pong; units = round trips (the h2 rx packet count:
     "$(awk '/percentile 99.000 =/ { print $NF }' "$WORK/sockperf.out")"
 }
 
+tcp() {  # iperf3 one stream (STREAMS, default 1) for DURATION + 2 s; units = frames h2 received (super-frames)
+  local port=$((5201 + RANDOM % 1000)) streams=${STREAMS:-1}
+  local extra=0; [ "${PROFILE:-0}" = 1 ] && extra=$((PROFILE_SECONDS + 1))
+  ip netns exec "$H2" timeout $((DURATION + 20 + extra)) iperf3 -s -1 -B 198.18.0.2 -p "$port" >/dev/null 2>&1 &
+  local srv=$!
+  sleep 0.5
+  ip netns exec "$H1" timeout $((DURATION + 15 + extra)) iperf3 -c 198.18.0.2 -p "$port" -P "$streams" \
+    -t $((DURATION + 2 + extra)) -J >"$WORK/iperf3-$SWNAME.json" 2>&1 &
+  local cli=$!
+  sleep 1
+  measure "tcp$streams" rx_of "$DURATION"
+  if [ "${PROFILE:-0}" = 1 ]; then
+    perf record -e cpu-clock -F 999 -g -p "$PID" -o "$WORK/perf-tcp-$SWNAME.data" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1 || true
+  fi
+  wait "$cli" 2>/dev/null || true
+  kill -TERM "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true
+  printf '%s\ttcp%s\tGbit/s=%s\n' "$SWNAME" "$streams" "$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/1e9, 2))' "$WORK/iperf3-$SWNAME.json" 2>/dev/null || echo n/a)"
+  if [ "${PROFILE:-0}" = 1 ] && [ -s "$WORK/perf-tcp-$SWNAME.data" ]; then
+    perf report -i "$WORK/perf-tcp-$SWNAME.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null \
+      | grep -v '^#' | grep '%' | head -60 >"$WORK/perf-tcp-top-$SWNAME.txt" || true
+    sed 's/^/    /' "$WORK/perf-tcp-top-$SWNAME.txt"
+  fi
+}
+
 echo "# tapcost: $(date -u '+%F %T UTC'), load $(cut -d' ' -f1-3 /proc/loadavg), $(git -C "$ROOT" describe --always --dirty)"
 for SWNAME in "$@"; do
   setup "$SWNAME"
-  [ "${ONLY:-}" = rtt ] || flood
-  [ "${ONLY:-}" = flood ] || pingpong
+  case ${ONLY:-} in
+    flood) flood ;;
+    rtt) pingpong ;;
+    tcp) tcp ;;
+    *) flood; pingpong ;;
+  esac
   teardown
 done
 echo "# end: $(date -u '+%T UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -334,6 +334,8 @@ measure_rtt() {  # sockperf ping-pong --full-rtt p50/p99 over RTT_DURATION s (pi
 
 # ---------------------------------------------------------------------------------------------------------------
 # Run: interleaved repetitions (rep 1 of every switch, then rep 2, ...), each switch set up and torn down per rep
+wants() { case " ${LOADS:-frames tcp rtt} " in *" $1 "*) return 0 ;; esac; return 1; }  # LOADS: a subset of "frames tcp rtt"
+
 run_interleaved() {  # uses REPS, SWITCHES and the section's available / setup_switch; sets ELAPSED, LOAD_*, STARTED_AT
   LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   STARTED_AT=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
@@ -348,9 +350,9 @@ run_interleaved() {  # uses REPS, SWITCHES and the section's available / setup_s
       say "rep $REP/$REPS: $SW"
       if setup_switch "$SW"; then
         record load1 "$(cut -d' ' -f1 /proc/loadavg)"
-        if [ "${HAVE[trafgen]:-0}" = 1 ]; then measure_frames 64; measure_frames 1518; fi
-        if [ "${HAVE[iperf3]:-0}" = 1 ]; then measure_tcp 1; measure_tcp 4; fi
-        measure_rtt
+        if [ "${HAVE[trafgen]:-0}" = 1 ] && wants frames; then measure_frames 64; measure_frames 1518; fi
+        if [ "${HAVE[iperf3]:-0}" = 1 ] && wants tcp; then measure_tcp 1; measure_tcp 4; fi
+        if wants rtt; then measure_rtt; fi
         if [ -n "$SWITCH_PID" ] && ! kill -0 "$SWITCH_PID" 2>/dev/null; then
           say "$SW: the switch process $SWITCH_PID died during the tests"
           record died 1

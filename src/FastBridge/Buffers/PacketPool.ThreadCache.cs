@@ -21,10 +21,19 @@ namespace FastBridge.Buffers;
 /// so "every buffer came back" holds as before once the workers are idle. A cache holds at most 1/64 of the small
 /// buffers (256 at most), and small pools (under 1,024 buffers) get none: no worker can sit on a share of the pool that
 /// would starve another.
+/// Large buffers (64 KiB, TSO super-frames) have a LIFO of their own in the same cache, <see cref="LargeCacheSize"/>
+/// deep, for the same reason: the shared list rotated through every large buffer (256 x 64 KiB = 16 MiB), so each
+/// super-frame read from a TAP was copied into memory no cache held (the kernel's copy to user cost twice the
+/// C floor's, which reads into one static buffer: perf/README.md, "TCP: where the missing quarter went"). A worker
+/// that forwards super-frames now alternates between two large buffers that stay in its L2. Pools with fewer than 64
+/// large buffers get no large cache.
 /// </remarks>
 public sealed unsafe partial class PacketPool
 {
     private const int MaxCacheSize = 256;
+
+    /// <summary>Large buffers one worker's cache holds at most (two alternate while it forwards a TCP stream).</summary>
+    private const int LargeCacheSize = 4;
 
     [ThreadStatic]
     private static ThreadCache? s_threadCache;
@@ -42,6 +51,21 @@ public sealed unsafe partial class PacketPool
             foreach (ThreadCache cache in Volatile.Read(ref _caches))
             {
                 cached += Volatile.Read(ref cache.Count);
+            }
+
+            return cached;
+        }
+    }
+
+    /// <summary>Large buffers sitting in the workers' caches right now (as <see cref="CachedSmall"/>).</summary>
+    private int CachedLarge
+    {
+        get
+        {
+            int cached = 0;
+            foreach (ThreadCache cache in Volatile.Read(ref _caches))
+            {
+                cached += Volatile.Read(ref cache.LargeCount);
             }
 
             return cached;
@@ -66,7 +90,7 @@ public sealed unsafe partial class PacketPool
             return;
         }
 
-        var cache = new ThreadCache(this, _cacheSize);
+        var cache = new ThreadCache(this, _cacheSize, _largeCount >= 16 * LargeCacheSize ? LargeCacheSize : 0);
         lock (_cachesLock)
         {
             _caches = [.. _caches, cache];
@@ -90,6 +114,12 @@ public sealed unsafe partial class PacketPool
             int index = cache.Items[cache.Count - 1];
             _freeSmall.EnqueueNeverFull(index); // in the shared list before it leaves the cache's count: never counted zero times
             Volatile.Write(ref cache.Count, cache.Count - 1);
+        }
+
+        while (cache.LargeCount > 0)
+        {
+            _freeLarge.EnqueueNeverFull(cache.LargeItems[cache.LargeCount - 1]);
+            Volatile.Write(ref cache.LargeCount, cache.LargeCount - 1);
         }
 
         lock (_cachesLock)
@@ -162,11 +192,55 @@ public sealed unsafe partial class PacketPool
         Volatile.Write(ref cache.Count, items.Length - half + 1);
     }
 
-    /// <summary>One thread's stack of free small buffers of one pool.</summary>
-    private sealed class ThreadCache(PacketPool pool, int size)
+    /// <summary>A large buffer: the one this thread released last when its cache has one, else from the shared list.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool RentLarge(out int index)
+    {
+        ThreadCache? cache = s_threadCache;
+        if (cache is not null && cache.LargeCount > 0 && cache.Pool == this)
+        {
+            index = cache.LargeItems[cache.LargeCount - 1];
+            Volatile.Write(ref cache.LargeCount, cache.LargeCount - 1);
+            return true;
+        }
+
+        return _freeLarge.TryDequeue(out index);
+    }
+
+    /// <summary>A large buffer's last reference is gone: on top of this thread's cache (its oldest to the shared list when full).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ReturnLarge(int index)
+    {
+        ThreadCache? cache = s_threadCache;
+        if (cache is null || cache.LargeItems.Length == 0 || cache.Pool != this)
+        {
+            _freeLarge.EnqueueNeverFull(index);
+            return;
+        }
+
+        int[] items = cache.LargeItems;
+        int count = cache.LargeCount;
+        if (count == items.Length)
+        {
+            _freeLarge.EnqueueNeverFull(items[0]); // the coldest leaves; in the shared list before it leaves the count
+            Volatile.Write(ref cache.LargeCount, --count);
+            for (int i = 0; i < count; i++)
+            {
+                items[i] = items[i + 1];
+            }
+        }
+
+        items[count] = index;
+        Volatile.Write(ref cache.LargeCount, count + 1);
+    }
+
+    /// <summary>One thread's stacks of free small and large buffers of one pool.</summary>
+    private sealed class ThreadCache(PacketPool pool, int size, int largeSize)
     {
         public readonly PacketPool Pool = pool;
         public readonly int[] Items = new int[size];
+        public readonly int[] LargeItems = new int[largeSize];
         public int Count;
+        public int LargeCount;
     }
 }

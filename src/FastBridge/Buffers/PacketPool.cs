@@ -83,7 +83,7 @@ public sealed unsafe partial class PacketPool : IDisposable
     /// <summary>Buffers of each class not rented right now.</summary>
     public int SmallAvailable => _freeSmall.Count + CachedSmall;
 
-    public int LargeAvailable => _freeLarge.Count;
+    public int LargeAvailable => _freeLarge.Count + CachedLarge;
 
     /// <summary>Rents a buffer that holds at least <paramref name="minCapacity"/> bytes, with one reference.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -106,7 +106,7 @@ public sealed unsafe partial class PacketPool : IDisposable
         }
         else
         {
-            ok = minCapacity <= LargeBufferSize ? _freeLarge.TryDequeue(out index) : Fail(out index);
+            ok = minCapacity <= LargeBufferSize ? RentLarge(out index) : Fail(out index);
         }
 
         if (!ok)
@@ -222,7 +222,7 @@ public sealed unsafe partial class PacketPool : IDisposable
             }
             else
             {
-                _freeLarge.EnqueueNeverFull(index);
+                ReturnLarge(index);
             }
         }
         else if (left < 0)

@@ -102,4 +102,66 @@ public sealed class PacketPoolTests
 
         Assert.Equal(4096, indices.Count);
     }
+
+    [Fact]
+    public void A_workers_cache_hands_back_the_large_buffer_it_released_last_and_gives_every_one_back_on_detach()
+    {
+        using var pool = new PacketPool(smallCount: 4096, largeCount: 64);
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            pool.AttachThreadCache();
+            try
+            {
+                Assert.True(pool.TryRent(PacketPool.LargeBufferSize, out Packet a));
+                Assert.True(pool.TryRent(PacketPool.LargeBufferSize, out Packet b));
+                int ia = a.Index, ib = b.Index;
+                a.Release();
+                Assert.True(pool.TryRent(65536, out Packet next));
+                Assert.Equal(ia, next.Index); // LIFO: the super-frame buffer this worker released last, still in its L2
+                b.Release();
+                next.Release();
+                Assert.True(pool.TryRent(65536, out next));
+                Assert.Equal(ia, next.Index);
+                Assert.True(pool.TryRent(65536, out Packet other));
+                Assert.Equal(ib, other.Index);
+                next.Release();
+                other.Release();
+
+                var held = new Packet[20]; // more than a cache holds: the overflow goes to the shared list
+                for (int i = 0; i < held.Length; i++)
+                {
+                    Assert.True(pool.TryRent(65536, out held[i]));
+                }
+
+                Assert.Equal(64 - 20, pool.LargeAvailable);
+                foreach (Packet packet in held)
+                {
+                    packet.Release();
+                }
+
+                Assert.Equal(64, pool.LargeAvailable); // cached ones included
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            finally
+            {
+                pool.DetachThreadCache();
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+        Assert.Equal(64, pool.LargeAvailable);
+
+        var indices = new HashSet<int>(); // every large buffer is rentable exactly once from a thread without a cache
+        while (pool.TryRent(65536, out Packet packet))
+        {
+            Assert.True(indices.Add(packet.Index));
+        }
+
+        Assert.Equal(64, indices.Count);
+    }
 }
