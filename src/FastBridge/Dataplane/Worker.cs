@@ -270,16 +270,32 @@ internal sealed partial class Worker : IDisposable
     }
 
     /// <summary>
-    /// Microseconds an idle worker whose ports read through its ring keeps spinning past <c>IdleSpins</c> passes: such
-    /// passes make no system call and take well under a microsecond, so counted passes alone would end the spin ~10x
-    /// sooner than with one readv per port per pass, and the next frame would find the worker asleep (a wake-up costs
-    /// RTT). FASTBRIDGE_IDLE_SPIN_US sets it (0: passes only); perf/README.md has the measurements.
+    /// Microseconds an idle worker whose ports read through its ring (or from memory: a netdev port's frame ring) keeps
+    /// spinning past <c>IdleSpins</c> passes: such passes make no system call and take well under a microsecond, so
+    /// counted passes alone would end the spin ~10x sooner than with one readv per port per pass, and the next frame
+    /// would find the worker asleep (a wake-up costs RTT). FASTBRIDGE_IDLE_SPIN_US sets it (0: passes only); perf/README.md has the measurements.
     /// </summary>
     private static readonly long s_ringSpinTicks = Stopwatch.Frequency
         * (long.TryParse(Environment.GetEnvironmentVariable("FASTBRIDGE_IDLE_SPIN_US"), out long us) && us >= 0 ? us : 50) / 1_000_000;
 
     private bool SpinsOnRing(int idle) =>
-        idle < 1_000_000 && Interop.IoUringBatch.Current is { ReadsInFlight: > 0 } && Stopwatch.GetTimestamp() - _idleSince < s_ringSpinTicks;
+        idle < 1_000_000 && (Interop.IoUringBatch.Current is { ReadsInFlight: > 0 } || OwnsMemoryPolledPort())
+        && Stopwatch.GetTimestamp() - _idleSince < s_ringSpinTicks;
+
+    /// <summary>Whether an owned port receives from shared memory (<see cref="Ports.Port.ReceivesFromMemory"/>): an idle pass over it costs no system call either.</summary>
+    private bool OwnsMemoryPolledPort()
+    {
+        PortSlot[] owned = _owned;
+        for (int i = 0; i < owned.Length; i++)
+        {
+            if (owned[i].Port.ReceivesFromMemory && owned[i].Port.State != Ports.PortState.Gone)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private void StopPolling(int ownedIndex)
     {

@@ -113,6 +113,14 @@ public abstract partial class Port : IDisposable
     }
 
     /// <summary>
+    /// True when an empty <see cref="Receive"/> reads shared memory only (a netdev port's TPACKET_V2 ring), no system
+    /// call: then the owning worker keeps polling for a while after its last frame (<c>FASTBRIDGE_IDLE_SPIN_US</c>), as
+    /// for TAP reads through its io_uring, instead of sleeping after a few passes, so a reply that comes back within
+    /// that time finds it awake. False (the default) for ports whose empty receive is a system call.
+    /// </summary>
+    internal virtual bool ReceivesFromMemory => false;
+
+    /// <summary>
     /// True when the MACs learned on the port are forgotten at every change of its state (the housekeeper does it within a
     /// second: it went down, or went down and came back), not only when it is gone: a port whose peer can leave and come
     /// back as another machine (a vhost-user VM, a stream socket's next client).

@@ -29,6 +29,7 @@ public sealed class NetdevHostsTests
         NetdevPort port = NetdevPort.Open(veth.SwitchSide, new NetdevPortOptions { LowLatency = lowLatency });
         hosts.Bridge.AddPort(port);
         Assert.True(port.BroughtUp, "the switch side was down, so the port should have brought it up");
+        Assert.Equal(lowLatency, port.ReceivesFromMemory); // the V2 ring is polled in memory: its worker spins before sleeping
 
         Assert.True(veth.Ping(SwitchedHosts.Address(0), count: 3), "the veth host cannot ping the TAP host");
         Assert.Equal(0, hosts.Host(0).TryExec($"ping -c 3 -i 0.1 -W 2 {VethAddress}").ExitCode);

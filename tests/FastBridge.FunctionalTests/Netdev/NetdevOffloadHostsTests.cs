@@ -175,7 +175,7 @@ public sealed class NetdevOffloadHostsTests
     }
 
     /// <summary>TCP and UDP InCsumErrors of a namespace's stack (/proc/net/snmp).</summary>
-    private static long ChecksumErrors(NetworkNamespace ns)
+    internal static long ChecksumErrors(NetworkNamespace ns)
     {
         string[] lines = ns.Exec("cat /proc/net/snmp").Split('\n');
         long errors = 0;

@@ -128,6 +128,13 @@ public sealed unsafe partial class NetdevPort : Port
 
     protected internal override bool ConcurrentTransmit => true;
 
+    /// <summary>
+    /// A TPACKET_V2 ring is polled in memory (a slot's status word), so the owning worker spins on it for a while after
+    /// its last frame rather than sleeping: a ping-pong's reply then finds it awake (docs/netdev.md, Cost). A V3 ring
+    /// hands over whole blocks on a millisecond timeout, which a short spin does not reach.
+    /// </summary>
+    internal override bool ReceivesFromMemory => _frameSize != 0;
+
     protected override void Dispose(bool disposing)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
