@@ -22,8 +22,13 @@ namespace FastBridge.Fuzz;
 /// same verdict as the reference; on success the same segments in the same order, each wholly inside one region of
 /// the buffer, their lengths summing to the total; on failure no segment beyond the budget.
 /// </para>
+/// <para>
+/// A device-readable chain that walked is then copied as the port's Receive copies it (<see cref="CheckCopy"/>: the
+/// virtio-net header onto the offload metadata, a UDP or TCP super-frame cut as for a port without offloads).
+/// Byte 6 bit 0 picks a 10-byte header (no VERSION_1, no MRG_RXBUF) over the 12-byte one.
+/// </para>
 /// </remarks>
-internal static class VhostWalkerTarget
+internal static partial class VhostWalkerTarget
 {
     private const int BufferSize = 16 * 1024;
     private const int RegionSize = BufferSize / 2;
@@ -98,6 +103,11 @@ internal static class VhostWalkerTarget
         if (sum != total)
         {
             throw new InvalidOperationException($"total {total}, the segments sum to {sum}");
+        }
+
+        if (!deviceWrites)
+        {
+            CheckCopy(memory, host + TableOffset, size, head, indirectAllowed, (input[6] & 1) != 0 ? 10 : 12, segments[..count], total);
         }
     }
 

@@ -37,7 +37,8 @@ case $target in
   parser) instrument=() ;; # every type of FastBridge.dll
   control) instrument=(FastBridge.Control FastBridge.Frames.MacAddress FastBridge.Switching.MacTable) ;;
   ring) instrument=(FastBridge.Ports.Netdev.RingFrame) ;;
-  vhost-message|vhost-walker) instrument=(FastBridge.Ports.VhostUser) ;; # the port kind only (tests/fuzz/VhostTargets.cs)
+  vhost-message) instrument=(FastBridge.Ports.VhostUser) ;; # the port kind only (tests/fuzz/VhostTargets.cs)
+  vhost-walker) instrument=(FastBridge.Ports.VhostUser FastBridge.Offloads FastBridge.Dataplane.GsoSegmenter) ;; # + the header checks and the cut (VhostWalkerTarget.Copy.cs)
   stream) instrument=(FastBridge.Ports.QemuSocket.StreamFraming) ;;
   vxlan) instrument=(FastBridge.Ports.Vxlan) ;; # the VXLAN port's receive path (tests/fuzz/VxlanDecapTarget.cs)
   dgram) instrument=(FastBridge.Ports.QemuDgram) ;; # the dgram port's receive checks (tests/fuzz/DgramReceiveTarget.cs)

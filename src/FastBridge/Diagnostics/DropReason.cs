@@ -36,8 +36,9 @@ public enum DropReason : byte
     [Drop("storm-limit", DropDirection.Ingress, "A flood (broadcast, multicast or unknown unicast) over the ingress port's storm-control limit")]
     StormLimit,
 
-    // Unknown flags or GSO type, a checksum position outside the frame, a super-frame whose headers do not match its type.
-    [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP or a netdev port made no sense for the frame")]
+    // Unknown flags or GSO type, a checksum position or hdr_len outside the frame, a super-frame whose headers do not match
+    // its type, a gso_size of 0 or GSO_BY_FRAGS, a UDP super-frame of more than 128 datagrams.
+    [Drop("bad-offload", DropDirection.Ingress, "The virtio-net header in front of a frame read from a TAP, a netdev or a vhost-user port made no sense for the frame")]
     BadOffload,
 
     // Netdev ports (AF_PACKET): a frame over the interface's MTU plus Ethernet and VLAN headers, or cut short by the ring.

@@ -15,6 +15,17 @@ internal readonly struct GsoLayout
     private const ushort EtherTypeIPv6 = 0x86DD;
     private const int MaxTags = 2;
 
+    /// <summary>
+    /// Most datagrams one UDP super-frame may make: the kernel's <c>UDP_MAX_SEGMENTS</c> (128 on 6.18, probed with
+    /// UDP_SEGMENT: 129 segments fail with EINVAL), which <c>virtio_net_hdr_to_skb</c> also applies to what a TAP or a
+    /// packet socket is given. A guest that asks for more (gso_size 1 over 64 KiB) would cost a segmentation pass per
+    /// payload byte: refused.
+    /// </summary>
+    public const int MaxUdpSegments = 128;
+
+    /// <summary>GSO_BY_FRAGS: a gso_size the kernel reserves for its own use and refuses from a virtio-net header.</summary>
+    private const ushort GsoByFrags = 0xFFFF;
+
     /// <summary>Offset of the IP header.</summary>
     public int L3 { get; init; }
 
@@ -35,13 +46,19 @@ internal readonly struct GsoLayout
     public bool IsUdp { get; init; }
 
     /// <summary>
-    /// True when <paramref name="info"/> makes sense for <paramref name="frame"/>: only known flags; a pending
-    /// checksum's field lies inside the frame; a super-frame is TCP/IPv4, TCP/IPv6 or UDP (USO), has a pending checksum
-    /// at its L4 header, a non-zero segment size and whole headers.
+    /// True when <paramref name="info"/> makes sense for <paramref name="frame"/>: only known flags; the header length
+    /// (hdr_len) within the frame; a pending checksum's field lies inside the frame; a super-frame is TCP/IPv4,
+    /// TCP/IPv6 or UDP (USO), has a pending checksum at its L4 header, a segment size that is neither 0 nor
+    /// GSO_BY_FRAGS, whole headers, and for UDP at most <see cref="MaxUdpSegments"/> datagrams.
     /// </summary>
+    /// <remarks>
+    /// The hdr_len check matters for a frame passed on whole: a TAP refuses a write whose hdr_len runs past the frame
+    /// (<c>tun_get_user</c>: EINVAL), which would count the frame as a transmit error on the TAP rather than as the
+    /// sender's bad header. The kernel never sends one.
+    /// </remarks>
     public static bool IsValid(in OffloadInfo info, ReadOnlySpan<byte> frame)
     {
-        if ((info.Flags & ~(OffloadFlags.NeedsChecksum | OffloadFlags.DataValid)) != 0)
+        if ((info.Flags & ~(OffloadFlags.NeedsChecksum | OffloadFlags.DataValid)) != 0 || info.HeaderLength > frame.Length)
         {
             return false;
         }
@@ -69,7 +86,7 @@ internal readonly struct GsoLayout
         bool udp = kind == GsoType.UdpL4;
         if ((kind is not (GsoType.TcpV4 or GsoType.TcpV6) && !udp)
             || (info.Flags & OffloadFlags.NeedsChecksum) == 0
-            || info.GsoSize == 0
+            || info.GsoSize is 0 or GsoByFrags
             || info.ChecksumOffset != (udp ? 6 : 16)
             || !TryFindL3(frame, out int l3, out ushort etherType))
         {
@@ -136,13 +153,19 @@ internal readonly struct GsoLayout
         }
 
         int payload = frame.Length - header;
+        int count = payload == 0 ? 1 : (payload + info.GsoSize - 1) / info.GsoSize;
+        if (udp && count > MaxUdpSegments)
+        {
+            return false;
+        }
+
         layout = new GsoLayout
         {
             L3 = l3,
             L4 = l4,
             HeaderLength = header,
             SegmentSize = info.GsoSize,
-            Count = payload == 0 ? 1 : (payload + info.GsoSize - 1) / info.GsoSize,
+            Count = count,
             IsIPv6 = v6,
             IsUdp = udp,
         };

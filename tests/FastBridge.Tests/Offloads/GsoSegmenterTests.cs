@@ -126,6 +126,8 @@ public sealed class GsoSegmenterTests : IDisposable
     [InlineData("zero-gso-size")]
     [InlineData("unknown-flag")]
     [InlineData("truncated-tcp-header")]
+    [InlineData("gso-size-by-frags")]
+    [InlineData("hdr-len-beyond-frame")]
     public void Metadata_that_does_not_fit_the_frame_is_refused(string what)
     {
         FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6: false, udp: false, 3000, 1000);
@@ -140,10 +142,27 @@ public sealed class GsoSegmenterTests : IDisposable
             case "zero-gso-size": info.GsoSize = 0; break;
             case "unknown-flag": info.Flags |= (OffloadFlags)4; break;
             case "truncated-tcp-header": frame = frame[..(s.L4 + 10)]; info.ChecksumOffset = 0; break;
+            case "gso-size-by-frags": info.GsoSize = 0xFFFF; break; // GSO_BY_FRAGS: the kernel refuses it too
+            case "hdr-len-beyond-frame": info.HeaderLength = (ushort)(frame.Length + 1); break; // a TAP write would fail
         }
 
         Assert.True(GsoLayout.IsValid(s.Info, s.Frame));
         Assert.False(info.IsValidFor(frame));
+    }
+
+    [Theory]
+    [InlineData(false, 1280, 10, true)]  // 128 datagrams: the kernel's UDP_MAX_SEGMENTS
+    [InlineData(true, 1280, 10, true)]
+    [InlineData(false, 1281, 10, false)] // 129
+    [InlineData(true, 3000, 1, false)]
+    public void A_udp_super_frame_makes_at_most_128_datagrams(bool v6, int payload, int size, bool valid)
+    {
+        FrameBuilder.TransportFrame s = FrameBuilder.Transport(v6, udp: true, payload, size);
+        Assert.Equal(valid, GsoLayout.IsValid(s.Info, s.Frame));
+        if (valid)
+        {
+            Assert.Equal(GsoLayout.MaxUdpSegments, Segment(s).Count);
+        }
     }
 
     private List<byte[]> Segment(FrameBuilder.TransportFrame s)

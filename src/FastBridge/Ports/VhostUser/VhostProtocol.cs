@@ -64,6 +64,12 @@ internal static class VhostProtocol
     public const int NetGuestUso4 = 54;
     public const int NetGuestUso6 = 55;
 
+    /// <summary>
+    /// VIRTIO_NET_F_HOST_USO (virtio 1.3): the guest may send UDP super-frames (gso_type UDP_L4); they are checked like
+    /// any offload header (<c>GsoLayout.IsValid</c>) and cut in software only for ports that cannot take them whole.
+    /// </summary>
+    public const int NetHostUso = 56;
+
     /// <summary>VHOST_F_LOG_ALL (live migration's dirty log): never offered, so migration is refused cleanly.</summary>
     public const int LogAll = 26;
 
@@ -73,7 +79,8 @@ internal static class VhostProtocol
     public const ulong OfferedFeatures =
         (1UL << NetCsum) | (1UL << NetGuestCsum) | (1UL << NetGuestTso4) | (1UL << NetGuestTso6) |
         (1UL << NetHostTso4) | (1UL << NetHostTso6) | (1UL << NetMrgRxBuf) | (1UL << RingIndirectDesc) |
-        (1UL << RingEventIdx) | (1UL << ProtocolFeatures) | (1UL << Version1) | (1UL << NetGuestUso4) | (1UL << NetGuestUso6);
+        (1UL << RingEventIdx) | (1UL << ProtocolFeatures) | (1UL << Version1) | (1UL << NetGuestUso4) | (1UL << NetGuestUso6) |
+        (1UL << NetHostUso);
 
     public const ulong OfferedProtocolFeatures = 1UL << ProtocolReplyAck;
 
