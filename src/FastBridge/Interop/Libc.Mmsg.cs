@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using FastBridge.Ports.Netdev;
 
 namespace FastBridge.Interop;
 
@@ -36,4 +35,12 @@ internal static unsafe partial class Libc
         errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
         return n;
     }
+}
+
+/// <summary>struct mmsghdr: a msghdr and the bytes sendmmsg sent of it (64 bytes on 64-bit Linux).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct MmsgHdr
+{
+    public MsgHdr Header;
+    public uint Length;
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FastBridge.Interop;
 
 namespace FastBridge.Ports.Netdev;
 
@@ -126,14 +127,6 @@ internal unsafe struct PacketMreq
     public ushort Type;
     public ushort AddressLength;
     public fixed byte Address[8];
-}
-
-/// <summary>struct mmsghdr: a msghdr and the bytes sendmmsg sent of it (64 bytes on 64-bit Linux).</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct MmsgHdr
-{
-    public Interop.MsgHdr Header;
-    public uint Length;
 }
 
 internal static unsafe partial class PacketSocket

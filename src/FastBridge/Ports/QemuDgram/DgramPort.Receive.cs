@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using FastBridge.Buffers;
 using FastBridge.Diagnostics;
 using FastBridge.Interop;
-using FastBridge.Ports.Netdev;
 
 namespace FastBridge.Ports.QemuDgram;
 
