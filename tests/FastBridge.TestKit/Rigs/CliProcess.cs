@@ -108,9 +108,12 @@ internal sealed class CliProcess : IDisposable
         arguments = WithOwnSwitch(arguments);
         string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
         string dll = wrapper is not null && wrapper.Contains("--reuid", StringComparison.Ordinal) ? s_publicCopy.Value : CliDll;
-        var psi = wrapper is null
-            ? new ProcessStartInfo(dotnet, $"\"{dll}\" {arguments}")
-            : new ProcessStartInfo(wrapper.Split(' ')[0], $"{wrapper[(wrapper.IndexOf(' ') + 1)..]} {dotnet} \"{dll}\" {arguments}");
+        string command = $"\"{dotnet}\" \"{dll}\" {arguments}";
+
+        // A test run started in the background (a CI script's `&`) inherits SIGINT and SIGQUIT ignored, and .NET keeps
+        // a signal ignored at start-up ignored: env puts them back to default, so Signal("INT") reaches the switch as
+        // it does from a terminal (CI at e6b19e2: "no exit after SIGINT"). env execs, so the process id stays the CLI's.
+        var psi = new ProcessStartInfo("env", $"--default-signal=INT,QUIT {(wrapper is null ? command : $"{wrapper} {command}")}");
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
