@@ -53,45 +53,29 @@ public sealed class PacketPoolTests
     public void A_workers_cache_hands_back_the_buffer_it_released_last_and_its_buffers_still_count_as_available()
     {
         using var pool = new PacketPool(smallCount: 4096, largeCount: 1);
-        Exception? failure = null; // an assertion on the worker-like thread, rethrown here
-        var thread = new Thread(() =>
+        OnWorkerThread(pool, () =>
         {
-            pool.AttachThreadCache();
-            try
-            {
-                Assert.True(pool.TryRent(64, out Packet first));
-                int index = first.Index;
-                first.Release();
-                Assert.True(pool.TryRent(1500, out Packet again));
-                Assert.Equal(index, again.Index); // LIFO: the one still in this core's cache
-                again.Release();
+            Assert.True(pool.TryRent(64, out Packet first));
+            int index = first.Index;
+            first.Release();
+            Assert.True(pool.TryRent(1500, out Packet again));
+            Assert.Equal(index, again.Index); // LIFO: the one still in this core's cache
+            again.Release();
 
-                var held = new Packet[300]; // more than a cache holds (4096 / 64 = 64): the shared list takes the overflow
-                for (int i = 0; i < held.Length; i++)
-                {
-                    Assert.True(pool.TryRent(64, out held[i]));
-                }
-
-                Assert.Equal(4096 - 300, pool.SmallAvailable);
-                foreach (Packet packet in held)
-                {
-                    packet.Release();
-                }
-
-                Assert.Equal(4096, pool.SmallAvailable); // cached ones included
-            }
-            catch (Exception e)
+            var held = new Packet[300]; // more than a cache holds (4096 / 64 = 64): the shared list takes the overflow
+            for (int i = 0; i < held.Length; i++)
             {
-                failure = e;
+                Assert.True(pool.TryRent(64, out held[i]));
             }
-            finally
+
+            Assert.Equal(4096 - 300, pool.SmallAvailable);
+            foreach (Packet packet in held)
             {
-                pool.DetachThreadCache();
+                packet.Release();
             }
+
+            Assert.Equal(4096, pool.SmallAvailable); // cached ones included
         });
-        thread.Start();
-        thread.Join();
-        Assert.Null(failure);
         Assert.Equal(4096, pool.SmallAvailable);
 
         var indices = new HashSet<int>(); // every buffer is rentable exactly once from a thread without a cache
@@ -107,40 +91,58 @@ public sealed class PacketPoolTests
     public void A_workers_cache_hands_back_the_large_buffer_it_released_last_and_gives_every_one_back_on_detach()
     {
         using var pool = new PacketPool(smallCount: 4096, largeCount: 64);
+        OnWorkerThread(pool, () =>
+        {
+            Assert.True(pool.TryRent(PacketPool.LargeBufferSize, out Packet a));
+            Assert.True(pool.TryRent(PacketPool.LargeBufferSize, out Packet b));
+            int ia = a.Index, ib = b.Index;
+            a.Release();
+            Assert.True(pool.TryRent(65536, out Packet next));
+            Assert.Equal(ia, next.Index); // LIFO: the super-frame buffer this worker released last, still in its L2
+            b.Release();
+            next.Release();
+            Assert.True(pool.TryRent(65536, out next));
+            Assert.Equal(ia, next.Index);
+            Assert.True(pool.TryRent(65536, out Packet other));
+            Assert.Equal(ib, other.Index);
+            next.Release();
+            other.Release();
+
+            var held = new Packet[20]; // more than a cache holds: the overflow goes to the shared list
+            for (int i = 0; i < held.Length; i++)
+            {
+                Assert.True(pool.TryRent(65536, out held[i]));
+            }
+
+            Assert.Equal(64 - 20, pool.LargeAvailable);
+            foreach (Packet packet in held)
+            {
+                packet.Release();
+            }
+
+            Assert.Equal(64, pool.LargeAvailable); // cached ones included
+        });
+        Assert.Equal(64, pool.LargeAvailable);
+
+        var indices = new HashSet<int>(); // every large buffer is rentable exactly once from a thread without a cache
+        while (pool.TryRent(65536, out Packet packet))
+        {
+            Assert.True(indices.Add(packet.Index));
+        }
+
+        Assert.Equal(64, indices.Count);
+    }
+
+    /// <summary>Runs <paramref name="body"/> on a thread with the pool's cache attached, as a worker does, and rethrows its assertion failures here.</summary>
+    private static void OnWorkerThread(PacketPool pool, Action body)
+    {
         Exception? failure = null;
         var thread = new Thread(() =>
         {
             pool.AttachThreadCache();
             try
             {
-                Assert.True(pool.TryRent(PacketPool.LargeBufferSize, out Packet a));
-                Assert.True(pool.TryRent(PacketPool.LargeBufferSize, out Packet b));
-                int ia = a.Index, ib = b.Index;
-                a.Release();
-                Assert.True(pool.TryRent(65536, out Packet next));
-                Assert.Equal(ia, next.Index); // LIFO: the super-frame buffer this worker released last, still in its L2
-                b.Release();
-                next.Release();
-                Assert.True(pool.TryRent(65536, out next));
-                Assert.Equal(ia, next.Index);
-                Assert.True(pool.TryRent(65536, out Packet other));
-                Assert.Equal(ib, other.Index);
-                next.Release();
-                other.Release();
-
-                var held = new Packet[20]; // more than a cache holds: the overflow goes to the shared list
-                for (int i = 0; i < held.Length; i++)
-                {
-                    Assert.True(pool.TryRent(65536, out held[i]));
-                }
-
-                Assert.Equal(64 - 20, pool.LargeAvailable);
-                foreach (Packet packet in held)
-                {
-                    packet.Release();
-                }
-
-                Assert.Equal(64, pool.LargeAvailable); // cached ones included
+                body();
             }
             catch (Exception e)
             {
@@ -154,14 +156,5 @@ public sealed class PacketPoolTests
         thread.Start();
         thread.Join();
         Assert.Null(failure);
-        Assert.Equal(64, pool.LargeAvailable);
-
-        var indices = new HashSet<int>(); // every large buffer is rentable exactly once from a thread without a cache
-        while (pool.TryRent(65536, out Packet packet))
-        {
-            Assert.True(indices.Add(packet.Index));
-        }
-
-        Assert.Equal(64, indices.Count);
     }
 }
