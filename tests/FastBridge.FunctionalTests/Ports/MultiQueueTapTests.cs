@@ -123,7 +123,15 @@ public sealed class MultiQueueTapTests
         {
         }
 
+        // Every frame has arrived, but a worker may still be publishing the burst's counters: wait (bounded) for a
+        // snapshot in which each port's frames add up; the assertions below then check that snapshot.
         BridgeCounters counters = hosts.Bridge.ReadCounters();
+        EndToEnd.WaitFor(() =>
+        {
+            counters = hosts.Bridge.ReadCounters();
+            PortCounters r = counters[from.Name]!, t = counters[to.Name]!;
+            return r.RxFrames == r.Forwarded + r.IngressDrops && t.TxOffered == t.TxFrames + t.EgressDrops;
+        }, TimeSpan.FromSeconds(5));
         PortCounters rx = counters[from.Name]!, tx = counters[to.Name]!;
         string accounting = $"sent {sent}, received {flows.Received}; kernel tx_dropped at host 0's TAP +{hosts.Counter(0, "tx_dropped") - kernelDroppedBefore}; " +
             $"switch: {from.Name} rx {rx.RxFrames} forwarded {rx.Forwarded} drops {rx.IngressDrops}, {to.Name} offered {tx.TxOffered} sent {tx.TxFrames} drops {tx.EgressDrops}";
