@@ -38,6 +38,16 @@ public sealed unsafe partial class PacketPool : IDisposable
     /// <summary>Bytes of a large buffer: <see cref="MaxFrameLength"/> plus room for headers added in front.</summary>
     public const int LargeBufferSize = MaxFrameLength + 256;
 
+    /// <summary>
+    /// Bytes of the slab in front of every buffer, outside its capacity: a TAP port reads or writes a frame's
+    /// virtio-net header there, so header and frame are one contiguous piece for the kernel (one buffer, no iovec to
+    /// import: docs/tap-io.md). Only the sole holder of a frame (reference count 1) may write it.
+    /// </summary>
+    internal const int Headroom = 64;
+
+    private const int SmallStride = SmallBufferSize + Headroom;
+    private const int LargeStride = LargeBufferSize + Headroom;
+
     private readonly byte* _small;
     private readonly byte* _large;
     private readonly int _smallCount;
@@ -56,8 +66,8 @@ public sealed unsafe partial class PacketPool : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(largeCount, 0);
         _smallCount = smallCount;
         _largeCount = largeCount;
-        _small = (byte*)NativeMemory.AlignedAlloc((nuint)smallCount * SmallBufferSize, 4096);
-        _large = largeCount > 0 ? (byte*)NativeMemory.AlignedAlloc((nuint)largeCount * LargeBufferSize, 4096) : null;
+        _small = (byte*)NativeMemory.AlignedAlloc((nuint)smallCount * SmallStride, 4096);
+        _large = largeCount > 0 ? (byte*)NativeMemory.AlignedAlloc((nuint)largeCount * LargeStride, 4096) : null;
         _length = new int[smallCount + largeCount];
         _refCount = new int[smallCount + largeCount];
         _offload = new OffloadInfo[smallCount + largeCount];
@@ -162,8 +172,8 @@ public sealed unsafe partial class PacketPool : IDisposable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal byte* PointerOf(int index) => index < _smallCount
-        ? _small + ((nint)index * SmallBufferSize)
-        : _large + ((nint)(index - _smallCount) * LargeBufferSize);
+        ? _small + ((nint)index * SmallStride) + Headroom
+        : _large + ((nint)(index - _smallCount) * LargeStride) + Headroom;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Span<byte> SpanOf(int index, int length) => new(PointerOf(index), length);

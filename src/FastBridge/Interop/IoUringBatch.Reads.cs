@@ -40,15 +40,48 @@ internal sealed unsafe partial class IoUringBatch
     private const uint CqEventFdDisabled = 1;
     private const uint SetupCoopTaskRun = 1 << 8;
     private const uint SetupTaskRunFlag = 1 << 9;
+    private const uint SetupSingleIssuer = 1 << 12;
+    private const uint SetupDeferTaskRun = 1 << 13;
+    private const byte OpRead = 22;
     private const uint SqTaskRun = 1 << 2;
 
     /// <summary>
-    /// IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG (default; <c>FASTBRIDGE_IO_URING_COOP=0</c> turns it off): a frame
-    /// arriving for an armed read does not interrupt the running worker with an IPI (costly in a VM); the kernel sets
-    /// IORING_SQ_TASKRUN in the shared flags instead, and <see cref="ReapReads"/> lets the read finish with one
-    /// io_uring_enter. A worker asleep in epoll_wait is still woken (the task work wakes an interruptible sleep).
+    /// The io_uring_setup flags tried in turn (the first a kernel accepts wins; EINVAL means a kernel older than a flag).
+    /// Default: IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG: a frame arriving for an armed read does not interrupt the
+    /// running worker with an IPI (costly in a VM); the kernel sets IORING_SQ_TASKRUN in the shared flags instead, and
+    /// <see cref="ReapReads"/> lets the read finish with one io_uring_enter. A worker asleep in epoll_wait is still woken
+    /// (the task work wakes an interruptible sleep, and the registered eventfd). <c>FASTBRIDGE_IO_URING_COOP=0</c>: no
+    /// flags (IPI delivery). <c>FASTBRIDGE_IO_URING_DEFER=1</c>: SINGLE_ISSUER | DEFER_TASKRUN first (the read's task
+    /// work waits in a list of the ring's until this thread's next io_uring_enter with GETEVENTS; the kernel signals
+    /// the registered eventfd and sets IORING_SQ_TASKRUN when the list gets its first item, so a sleeping worker wakes
+    /// and a spinning one sees the flag), then the default.
     /// </summary>
-    private static readonly uint s_setupFlags = Environment.GetEnvironmentVariable("FASTBRIDGE_IO_URING_COOP") == "0" ? 0 : SetupCoopTaskRun | SetupTaskRunFlag;
+    private static readonly uint[] s_setupFlagChoices = Environment.GetEnvironmentVariable("FASTBRIDGE_IO_URING_COOP") == "0"
+        ? [0]
+        : Environment.GetEnvironmentVariable("FASTBRIDGE_IO_URING_DEFER") == "1"
+            ? [SetupSingleIssuer | SetupDeferTaskRun | SetupCoopTaskRun | SetupTaskRunFlag, SetupCoopTaskRun | SetupTaskRunFlag, 0]
+            : [SetupCoopTaskRun | SetupTaskRunFlag, 0];
+
+    /// <summary>
+    /// Single-buffer operations (default; <c>FASTBRIDGE_IO_URING_SINGLE=0</c> turns them off): a read or a write of one
+    /// contiguous buffer is an IORING_OP_READ / IORING_OP_WRITE, not a vectored one: the kernel imports no iovec array.
+    /// </summary>
+    private static bool s_singleBuffer = Environment.GetEnvironmentVariable("FASTBRIDGE_IO_URING_SINGLE") != "0";
+
+    private static bool s_deferTaskRun;
+
+    /// <summary>
+    /// Whether reads and writes of one buffer go to the kernel as such (see <see cref="s_singleBuffer"/>). A port reads
+    /// the way it was bound with; tests set it to cover both paths.
+    /// </summary>
+    public static bool SingleBuffer
+    {
+        get => Volatile.Read(ref s_singleBuffer);
+        internal set => Volatile.Write(ref s_singleBuffer, value);
+    }
+
+    /// <summary>True when the last ring set up in this process defers task work (tests and diagnostics read it).</summary>
+    internal static bool DeferTaskRun => s_deferTaskRun;
 
     private IRingReader?[] _readers = new IRingReader?[8];
     private int _unsubmitted;
@@ -136,6 +169,27 @@ internal sealed unsafe partial class IoUringBatch
         *(int*)(sqe + 4) = fd;
         *(ulong*)(sqe + 16) = (ulong)iov;
         *(uint*)(sqe + 24) = (uint)iovCount;
+        *(ulong*)(sqe + 32) = ReadTag | ((ulong)(uint)reader << 16) | (uint)slot;
+        _readsInFlight++;
+        return true;
+    }
+
+    /// <summary>
+    /// Queues a read of up to <paramref name="length"/> bytes into <paramref name="buffer"/> (which stays valid until its
+    /// completion) as <see cref="QueueReadv"/> does, as one IORING_OP_READ: no iovec for the kernel to import.
+    /// </summary>
+    public bool QueueRead(int reader, int slot, int fd, byte* buffer, int length)
+    {
+        if (_readsInFlight >= MaxReadsInFlight || _unsubmitted >= MaxReadsInFlight)
+        {
+            return false;
+        }
+
+        byte* sqe = NextSqe();
+        sqe[0] = OpRead;
+        *(int*)(sqe + 4) = fd;
+        *(ulong*)(sqe + 16) = (ulong)buffer;
+        *(uint*)(sqe + 24) = (uint)length;
         *(ulong*)(sqe + 32) = ReadTag | ((ulong)(uint)reader << 16) | (uint)slot;
         _readsInFlight++;
         return true;

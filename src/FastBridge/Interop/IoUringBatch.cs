@@ -12,7 +12,7 @@ namespace FastBridge.Interop;
 /// Why: a system call costs about 0.2 µs of CPU on this kind of VM before it does anything, and a 64-byte frame through
 /// a TAP costs 5-6 µs in all (perf/README.md, "Where a frame's CPU goes"). Writes to a TAP (or to a socket) complete
 /// inline in the submitting thread (RWF_NOWAIT: a write that would block fails with EAGAIN instead of waiting), so
-/// <see cref="WritevBatch"/> submits and waits for exactly the operations it queued, which are done by then: it never
+/// <see cref="WriteBatch"/> submits and waits for exactly the operations it queued, which are done by then: it never
 /// waits for more work to arrive (no latency traded for rate; the C experiment that lost 4x RTT did).
 /// </para>
 /// <para>
@@ -33,7 +33,7 @@ namespace FastBridge.Interop;
 /// </remarks>
 internal sealed unsafe partial class IoUringBatch : IDisposable
 {
-    /// <summary>Most operations one <see cref="WritevBatch"/> takes (the largest burst a bridge allows).</summary>
+    /// <summary>Most operations one <see cref="WriteBatch"/> takes (the largest burst a bridge allows).</summary>
     public const int MaxBatch = 256;
 
     /// <summary>Bytes of header scratch per operation (a virtio-net header is at most 64 bytes).</summary>
@@ -47,6 +47,7 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
     private const uint RingEntries = MaxBatch + MaxReadsInFlight;
     private const uint EnterGetEvents = 1;
     private const byte OpWritev = 2;
+    private const byte OpWrite = 23;
     private const long OffSqRing = 0;
     private const long OffCqRing = 0x8000000;
     private const long OffSqes = 0x10000000;
@@ -100,6 +101,9 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
     /// <summary>Two iovecs per operation, for the caller to fill (<see cref="MaxBatch"/> operations).</summary>
     public IoVec* Iovecs { get; }
 
+    /// <summary>How many of its two iovecs each operation of <see cref="WriteBatch"/> uses (1 or 2).</summary>
+    public byte* Pieces { get; }
+
     /// <summary><see cref="HeaderStride"/> bytes per operation, for headers written in front of each frame.</summary>
     public byte* Headers { get; }
 
@@ -139,9 +143,10 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
 
         nuint iovBytes = (nuint)(MaxBatch * 2 * sizeof(IoVec));
         nuint headerBytes = MaxBatch * HeaderStride;
-        _scratch = NativeMemory.AllocZeroed(iovBytes + headerBytes);
+        _scratch = NativeMemory.AllocZeroed(iovBytes + headerBytes + MaxBatch);
         Iovecs = (IoVec*)_scratch;
         Headers = (byte*)_scratch + iovBytes;
+        Pieces = Headers + headerBytes;
     }
 
     /// <summary>
@@ -175,12 +180,24 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
     {
         byte* parameters = stackalloc byte[120]; // struct io_uring_params
         new Span<byte>(parameters, 120).Clear();
-        *(uint*)(parameters + 8) = s_setupFlags;
-        long fd = Setup(RingEntries, parameters);
-        if (fd < 0 && s_setupFlags != 0 && Marshal.GetLastPInvokeError() == Errno.EINVAL)
+        long fd = -1;
+        foreach (uint flags in s_setupFlagChoices)
         {
-            new Span<byte>(parameters, 120).Clear(); // a kernel before 5.19: no cooperative task running
+            new Span<byte>(parameters, 120).Clear();
+            *(uint*)(parameters + 8) = flags;
             fd = Setup(RingEntries, parameters);
+            if (fd >= 0)
+            {
+                s_deferTaskRun = (flags & SetupDeferTaskRun) != 0;
+                break;
+            }
+
+            if (Marshal.GetLastPInvokeError() != Errno.EINVAL)
+            {
+                break; // refused for a reason fewer flags would not change
+            }
+
+            // EINVAL: a kernel older than a flag (DEFER_TASKRUN 6.1, COOP_TASKRUN 5.19): try with fewer
         }
 
         if (fd < 0)
@@ -202,14 +219,15 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
     }
 
     /// <summary>
-    /// Queues <paramref name="count"/> writev operations on <paramref name="fd"/>, operation k taking
-    /// <paramref name="iovPerOp"/> iovecs from <see cref="Iovecs"/> + k * iovPerOp, submits them with one
-    /// io_uring_enter and waits for exactly those; <paramref name="results"/>[k] then holds each one's result (bytes
-    /// written, or -errno). Returns how many results are filled: <paramref name="count"/>, or fewer when the ring failed:
-    /// it is then torn down (this object is disposed, <see cref="Current"/> is null) and the operations left with
-    /// <see cref="NotDone"/> were never done, so the caller may write those frames itself.
+    /// Queues <paramref name="count"/> writes on <paramref name="fd"/>, write k taking <see cref="Pieces"/>[k] (1 or 2)
+    /// iovecs from <see cref="Iovecs"/> + 2k, submits them with one io_uring_enter and waits for exactly those;
+    /// <paramref name="results"/>[k] then holds each one's result (bytes written, or -errno). A write of one piece is an
+    /// IORING_OP_WRITE of that buffer (no iovec for the kernel to import) unless <see cref="SingleBuffer"/> is off; one
+    /// of two pieces an IORING_OP_WRITEV. Returns how many results are filled: <paramref name="count"/>, or fewer when
+    /// the ring failed: it is then torn down (this object is disposed, <see cref="Current"/> is null) and the operations
+    /// left with <see cref="NotDone"/> were never done, so the caller may write those frames itself.
     /// </summary>
-    public int WritevBatch(int fd, int iovPerOp, int count, int* results)
+    public int WriteBatch(int fd, int count, int* results)
     {
         if (_unsubmitted + count > _sqEntries && !Flush())
         {
@@ -218,15 +236,28 @@ internal sealed unsafe partial class IoUringBatch : IDisposable
         }
 
         uint tail = *_sqTail; // this thread is the only producer
+        bool single = SingleBuffer;
         for (int k = 0; k < count; k++)
         {
             uint slot = (tail + (uint)k) & _sqMask;
             byte* sqe = _sqes + (slot * SqeSize);
             Unsafe.InitBlockUnaligned(sqe, 0, SqeSize);
-            sqe[0] = OpWritev;
+            IoVec* iov = Iovecs + (k * 2);
+            int pieces = Pieces[k];
             *(int*)(sqe + 4) = fd;
-            *(ulong*)(sqe + 16) = (ulong)(Iovecs + (k * iovPerOp));
-            *(uint*)(sqe + 24) = (uint)iovPerOp;
+            if (pieces == 1 && single)
+            {
+                sqe[0] = OpWrite;
+                *(ulong*)(sqe + 16) = (ulong)iov->Base;
+                *(uint*)(sqe + 24) = (uint)iov->Length;
+            }
+            else
+            {
+                sqe[0] = OpWritev;
+                *(ulong*)(sqe + 16) = (ulong)iov;
+                *(uint*)(sqe + 24) = (uint)pieces;
+            }
+
             *(int*)(sqe + 28) = RwfNoWait; // never parked waiting for room: EAGAIN comes back as it would from writev
             *(ulong*)(sqe + 32) = (ulong)k;
             _sqArray[slot] = slot;

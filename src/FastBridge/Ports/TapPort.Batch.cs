@@ -4,11 +4,13 @@ using FastBridge.Interop;
 
 namespace FastBridge.Ports;
 
-/// <summary>The batched transmit path: a burst's writev calls go to the kernel in one io_uring_enter.</summary>
+/// <summary>The batched transmit path: a burst's writes go to the kernel in one io_uring_enter.</summary>
 /// <remarks>
 /// Only what is already there is batched: a burst the worker has in hand, submitted at once and waited for until
 /// every write of it completed (TAP writes complete inline), so no frame waits for others to arrive. One frame, or a
-/// thread without a ring (io_uring refused, a caller that is not a worker), takes the plain writev path.
+/// thread without a ring (io_uring refused, a caller that is not a worker), takes the plain writev path. A frame this
+/// port holds alone has its virtio-net header written into the buffer's headroom (<see cref="PacketPool.Headroom"/>)
+/// and leaves as one buffer (IORING_OP_WRITE: no iovec import); a shared one (a flood) as header scratch and frame.
 /// </remarks>
 public sealed unsafe partial class TapPort
 {
@@ -26,32 +28,48 @@ public sealed unsafe partial class TapPort
     private int TransmitBatched(IoUringBatch ring, ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
     {
         int header = _vnetHeaderSize;
-        int iovPerOp = header > 0 ? 2 : 1;
+        bool single = IoUringBatch.SingleBuffer;
         int* results = stackalloc int[IoUringBatch.MaxBatch];
         int done = 0;
         while (done < frames.Length)
         {
             int count = Math.Min(frames.Length - done, IoUringBatch.MaxBatch);
             IoVec* iov = ring.Iovecs;
-            for (int k = 0; k < count; k++)
+            byte* pieces = ring.Pieces;
+            for (int k = 0; k < count; k++, iov += 2)
             {
                 Packet frame = frames[done + k];
-                if (header > 0)
+                byte* data = frame.Pointer;
+                if (header == 0)
                 {
+                    iov->Base = data;
+                    iov->Length = (nuint)frame.Length;
+                    pieces[k] = 1;
+                }
+                else if (single && frame.Pool.RefCountOf(frame.Index) == 1)
+                {
+                    // The sole holder: the header goes in the buffer's headroom, header and frame leave as one piece.
+                    WriteHeader(data - header, frame.Offload);
+                    new Span<byte>(data - header + 10, header - 10).Clear(); // num_buffers and anything after the 10 fields
+                    iov->Base = data - header;
+                    iov->Length = (nuint)(header + frame.Length);
+                    pieces[k] = 1;
+                }
+                else
+                {
+                    // Shared (a flood): other ports may write their own header in front of it at the same time.
                     byte* h = ring.Headers + (k * IoUringBatch.HeaderStride);
                     WriteHeader(h, frame.Offload);
-                    new Span<byte>(h + 10, header - 10).Clear(); // num_buffers and anything after the 10 fields
-                    iov->Base = h;
-                    iov->Length = (nuint)header;
-                    iov++;
+                    new Span<byte>(h + 10, header - 10).Clear();
+                    iov[0].Base = h;
+                    iov[0].Length = (nuint)header;
+                    iov[1].Base = data;
+                    iov[1].Length = (nuint)frame.Length;
+                    pieces[k] = 2;
                 }
-
-                iov->Base = frame.Pointer;
-                iov->Length = (nuint)frame.Length;
-                iov++;
             }
 
-            ring.WritevBatch(_fdNumber, iovPerOp, count, results); // a short fill leaves NotDone results
+            ring.WriteBatch(_fdNumber, count, results); // a short fill leaves NotDone results
             for (int k = 0; k < count; k++)
             {
                 int result = results[k];

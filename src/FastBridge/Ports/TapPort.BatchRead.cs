@@ -53,6 +53,12 @@ public sealed unsafe partial class TapPort : IRingReader
     /// <summary>Bytes per slot of <see cref="_slotMemory"/>: three iovecs, then the virtio-net header scratch.</summary>
     private const int SlotStride = 128;
 
+    /// <summary>
+    /// Bytes of <see cref="_spillArena"/> per slot: a longest frame and 4 KiB more, so slots do not start 64 KiB apart
+    /// (the same cache sets) and a frame over the limit still reads as longer than it.
+    /// </summary>
+    private const int ArenaStride = ScratchSize + 4096;
+
     private static readonly bool s_ringReadsOff = Environment.GetEnvironmentVariable("FASTBRIDGE_IO_URING_READS") == "0";
 
     private IoUringBatch? _readRing;
@@ -68,6 +74,9 @@ public sealed unsafe partial class TapPort : IRingReader
     private int _doneCount;
     private int _armed;
     private int _depth = 1;
+
+    /// <summary>Whether this binding reads header and frame as one buffer (<see cref="IoUringBatch.SingleBuffer"/> at bind time).</summary>
+    private bool _singleReads;
 
     /// <summary>True while the port reads through a worker's ring (tests read it).</summary>
     internal bool ReadsBatched => _readRing is { IsDisposed: false };
@@ -89,8 +98,9 @@ public sealed unsafe partial class TapPort : IRingReader
         _doneSlot = new int[MaxArmedReads];
         _doneResult = new int[MaxArmedReads];
         _slotMemory = (byte*)NativeMemory.AllocZeroed((nuint)(MaxArmedReads * SlotStride));
-        _spillArena = (byte*)NativeMemory.Alloc((nuint)MaxArmedReads * ScratchSize); // address space; pages only as touched
+        _spillArena = (byte*)NativeMemory.Alloc((nuint)MaxArmedReads * ArenaStride); // address space; pages only as touched
         _depth = 1;
+        _singleReads = IoUringBatch.SingleBuffer;
         _readerId = ring.AddReader(this);
         _readRing = ring;
     }
@@ -241,7 +251,7 @@ public sealed unsafe partial class TapPort : IRingReader
 
         if (result < 0)
         {
-            head.Release();
+            ReleaseIfHeld(head); // a single-buffer read into the port's large buffer holds no small one
             if (-result is not (Errno.ECANCELED or Errno.EAGAIN or Errno.EINTR))
             {
                 OnReadError(-result);
@@ -255,6 +265,11 @@ public sealed unsafe partial class TapPort : IRingReader
         if (header > 0)
         {
             length = length > header ? length - header : 0; // a read shorter than the header becomes a runt
+        }
+
+        if (_singleReads)
+        {
+            return TakeSingle(slot, head, length, ownsLarge, pool, ref spilled);
         }
 
         byte* h = _slotMemory + (slot * SlotStride) + (3 * sizeof(IoVec));
@@ -284,7 +299,7 @@ public sealed unsafe partial class TapPort : IRingReader
             }
             else
             {
-                byte* spill = _spillArena + ((nint)slot * ScratchSize);
+                byte* spill = _spillArena + ((nint)slot * ArenaStride);
                 int tail = length - PacketPool.SmallBufferSize;
                 Buffer.MemoryCopy(spill, frame.Pointer + PacketPool.SmallBufferSize, tail, tail);
             }
@@ -293,7 +308,14 @@ public sealed unsafe partial class TapPort : IRingReader
             head.Release();
         }
 
+        return Finish(frame, length, h);
+    }
+
+    /// <summary>Sets the frame's length and takes the virtio-net header at <paramref name="h"/> (null packet when it is bad).</summary>
+    private Packet Finish(Packet frame, int length, byte* h)
+    {
         frame.SetLength(length);
+        int header = _vnetHeaderSize;
         if (header > 0 && *(ushort*)h != 0)
         {
             Unsafe.CopyBlockUnaligned(_headerPointer, h, (uint)header); // TakeHeader reads the port's header scratch
@@ -309,7 +331,7 @@ public sealed unsafe partial class TapPort : IRingReader
     /// <summary>Releases a completion's buffer, counting a frame it carried as received and dropped (port down).</summary>
     private void DropCompleted(int slot, int result)
     {
-        _slotFrame[slot].Release();
+        ReleaseIfHeld(_slotFrame[slot]);
         _slotFrame[slot] = default;
         _slotState[slot] = SlotFree;
         if (_largeSlot == slot)
@@ -331,6 +353,7 @@ public sealed unsafe partial class TapPort : IRingReader
     private void Arm(IoUringBatch ring, PacketPool pool)
     {
         int header = _vnetHeaderSize;
+        bool single = _singleReads;
         int slot = 0;
         while (_armed + _doneCount < _depth)
         {
@@ -339,13 +362,6 @@ public sealed unsafe partial class TapPort : IRingReader
                 slot++; // a free slot exists: fewer than MaxArmedReads are in use
             }
 
-            if (!pool.TryRent(PacketPool.SmallBufferSize, out Packet head))
-            {
-                return; // pool dry: the frames wait in the kernel queue
-            }
-
-            IoVec* iov = (IoVec*)(_slotMemory + (slot * SlotStride));
-            byte* spill = _spillArena + ((nint)slot * ScratchSize);
             bool ownsLarge = false;
             if (_largeSlot < 0)
             {
@@ -353,29 +369,29 @@ public sealed unsafe partial class TapPort : IRingReader
                 {
                     ownsLarge = true;
                     _largeWaits = 0;
-                    spill = _large.Pointer + PacketPool.SmallBufferSize;
                 }
                 else if (header > 0 && pool.LargeCount > 0 && ++_largeWaits <= MaxLargeWaits)
                 {
-                    head.Release(); // as on the readv path: super-frames wait in the kernel for a large buffer
-                    return;
+                    return; // as on the readv path: super-frames wait in the kernel for a large buffer
                 }
             }
 
-            int pieces = 0;
-            if (header > 0)
+            Packet head = default;
+            if (!(single && ownsLarge) && !pool.TryRent(PacketPool.SmallBufferSize, out head))
             {
-                iov[pieces].Base = (byte*)iov + (3 * sizeof(IoVec));
-                iov[pieces++].Length = (nuint)header;
+                return; // pool dry: the frames wait in the kernel queue
             }
 
-            iov[pieces].Base = head.Pointer;
-            iov[pieces++].Length = PacketPool.SmallBufferSize;
-            iov[pieces].Base = spill;
-            iov[pieces++].Length = ownsLarge ? PacketPool.LargeBufferSize - PacketPool.SmallBufferSize : (nuint)ScratchSize;
-            if (!ring.QueueReadv(_readerId, slot, _fdNumber, iov, pieces))
+            bool queued = single
+                ? QueueSingle(ring, slot, ownsLarge)
+                : QueueVector(ring, slot, head, ownsLarge);
+            if (!queued)
             {
-                head.Release(); // the ring's read budget is used up: the next pass tries again
+                if (!head.IsNull)
+                {
+                    head.Release(); // the ring's read budget is used up: the next pass tries again
+                }
+
                 return;
             }
 
@@ -386,6 +402,97 @@ public sealed unsafe partial class TapPort : IRingReader
             {
                 _largeSlot = slot;
             }
+        }
+    }
+
+    /// <summary>A readv of [header scratch,] the small buffer and a spill piece (<c>FASTBRIDGE_IO_URING_SINGLE=0</c>).</summary>
+    private bool QueueVector(IoUringBatch ring, int slot, Packet head, bool ownsLarge)
+    {
+        int header = _vnetHeaderSize;
+        IoVec* iov = (IoVec*)(_slotMemory + (slot * SlotStride));
+        byte* spill = ownsLarge ? _large.Pointer + PacketPool.SmallBufferSize : _spillArena + ((nint)slot * ArenaStride);
+        int pieces = 0;
+        if (header > 0)
+        {
+            iov[pieces].Base = (byte*)iov + (3 * sizeof(IoVec));
+            iov[pieces++].Length = (nuint)header;
+        }
+
+        iov[pieces].Base = head.Pointer;
+        iov[pieces++].Length = PacketPool.SmallBufferSize;
+        iov[pieces].Base = spill;
+        iov[pieces++].Length = ownsLarge ? PacketPool.LargeBufferSize - PacketPool.SmallBufferSize : (nuint)ScratchSize;
+        return ring.QueueReadv(_readerId, slot, _fdNumber, iov, pieces);
+    }
+
+    /// <summary>
+    /// A read of one buffer: header and frame land contiguous, in the port's large buffer (its headroom holds the
+    /// header) or in the slot's spill area, from where the frame is copied into the small buffer when it completes.
+    /// </summary>
+    private bool QueueSingle(IoUringBatch ring, int slot, bool ownsLarge)
+    {
+        int header = _vnetHeaderSize;
+        return ownsLarge
+            ? ring.QueueRead(_readerId, slot, _fdNumber, _large.Pointer - header, header + PacketPool.LargeBufferSize)
+            : ring.QueueRead(_readerId, slot, _fdNumber, ArenaFrame(slot) - header, ArenaStride - PacketPool.Headroom + header);
+    }
+
+    /// <summary>Where a single-buffer read of slot <paramref name="slot"/> puts the frame (the header just before it).</summary>
+    private byte* ArenaFrame(int slot) => _spillArena + ((nint)slot * ArenaStride) + PacketPool.Headroom;
+
+    /// <summary>Turns a completed single-buffer read (<see cref="QueueSingle"/>) into a frame in a pool buffer.</summary>
+    private Packet TakeSingle(int slot, Packet head, int length, bool ownsLarge, PacketPool pool, ref bool spilled)
+    {
+        if (length > PacketPool.SmallBufferSize)
+        {
+            spilled = true;
+        }
+
+        if (length > PacketPool.MaxFrameLength)
+        {
+            ReleaseIfHeld(head);
+            _rxOversize++;
+            CountReceiveDrop(DropReason.Oversize);
+            return default;
+        }
+
+        int header = _vnetHeaderSize;
+        if (ownsLarge)
+        {
+            byte* at = _large.Pointer;
+            if (length <= PacketPool.SmallBufferSize && pool.TryRent(PacketPool.SmallBufferSize, out Packet small))
+            {
+                Buffer.MemoryCopy(at, small.Pointer, length, length); // the port keeps its large buffer for the next read
+                return Finish(small, length, at - header);
+            }
+
+            Packet whole = _large;
+            _large = default;
+            return Finish(whole, length, at - header);
+        }
+
+        byte* source = ArenaFrame(slot);
+        Packet frame = head;
+        if (length > PacketPool.SmallBufferSize)
+        {
+            head.Release();
+            if (!pool.TryRent(PacketPool.LargeBufferSize, out frame))
+            {
+                _rxNoLargeBuffer++;
+                CountReceiveDrop(DropReason.NoBuffer);
+                return default;
+            }
+        }
+
+        Buffer.MemoryCopy(source, frame.Pointer, length, length);
+        return Finish(frame, length, source - header);
+    }
+
+    private static void ReleaseIfHeld(Packet packet)
+    {
+        if (!packet.IsNull)
+        {
+            packet.Release();
         }
     }
 
