@@ -20,6 +20,7 @@ public sealed unsafe partial class TapPortBatchTests : IDisposable
     private readonly int _portFd;
     private readonly TapPort _port;
     private readonly PacketPool _pool = new(64, 2);
+    private readonly bool _singleBefore = IoUringBatch.SingleBuffer;
 
     public TapPortBatchTests()
     {
@@ -33,15 +34,19 @@ public sealed unsafe partial class TapPortBatchTests : IDisposable
 
     public void Dispose()
     {
+        IoUringBatch.SingleBuffer = _singleBefore;
         IoUringBatch.ReleaseThread(); // the ring is the test thread's: never leave it to the next test on this thread
         _port.Dispose();
         Libc.Close(_peer);
         _pool.Dispose();
     }
 
-    [SkippableFact]
-    public void A_burst_through_the_ring_arrives_in_order_with_each_header()
+    [SkippableTheory]
+    [InlineData(true)]  // header in the buffer's headroom, one IORING_OP_WRITE per frame
+    [InlineData(false)] // FASTBRIDGE_IO_URING_SINGLE=0: IORING_OP_WRITEV of header scratch and frame
+    public void A_burst_through_the_ring_arrives_in_order_with_each_header(bool singleBuffer)
     {
+        IoUringBatch.SingleBuffer = singleBuffer;
         Skip.IfNot(IoUringBatch.PrepareThread(), "io_uring is not available here");
         byte[][] sent = SendBurst(8, withOffloadOnFirst: true, out DropReason[] outcome);
 
@@ -86,6 +91,44 @@ public sealed unsafe partial class TapPortBatchTests : IDisposable
         Assert.Equal(arrivedBatched, batched.Count(o => o == DropReason.None));
         Assert.InRange(arrivedBatched, 1, Burst - 1); // some written, some refused: both kinds of outcome were mapped
         Assert.All(batched[arrivedBatched..], o => Assert.Equal(DropReason.TxError, o));
+    }
+
+    [SkippableFact]
+    public void A_frame_other_ports_hold_too_goes_out_with_its_header_and_its_headroom_untouched()
+    {
+        IoUringBatch.SingleBuffer = true;
+        Skip.IfNot(IoUringBatch.PrepareThread(), "io_uring is not available here");
+        var frames = new Packet[3];
+        var sent = new byte[3][];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            sent[i] = FrameBuilder.Transport(v6: false, udp: true, 30 + i, 0).Frame;
+            Assert.True(_pool.TryRentCopy(sent[i], out frames[i]));
+            frames[i].Offload = new OffloadInfo { Flags = OffloadFlags.NeedsChecksum, ChecksumStart = 34, ChecksumOffset = 6 };
+            new Span<byte>(frames[i].Pointer - PacketPool.Headroom, PacketPool.Headroom).Fill(0xA5);
+        }
+
+        frames[1].AddRef(); // another port holds it too (a flood): its headroom is not this port's to write
+        var outcome = new DropReason[frames.Length];
+        _port.Transmit(frames, outcome);
+
+        Assert.All(outcome, o => Assert.Equal(DropReason.None, o));
+        for (int i = 0; i < frames.Length; i++)
+        {
+            byte[] got = ReadPeer();
+            Assert.Equal(sent[i], got[HeaderSize..]);
+            Assert.Equal((byte)OffloadFlags.NeedsChecksum, got[0]);
+            Assert.Equal(34, got[6]);
+            Assert.Equal(6, got[8]);
+        }
+
+        Assert.All(new Span<byte>(frames[1].Pointer - PacketPool.Headroom, PacketPool.Headroom).ToArray(), b => Assert.Equal(0xA5, b));
+        Assert.NotEqual(0xA5, *(frames[0].Pointer - HeaderSize)); // the sole-held ones carried their header in front
+        frames[1].Release();
+        foreach (Packet p in frames)
+        {
+            p.Release();
+        }
     }
 
     private const int SolSocket = 1;

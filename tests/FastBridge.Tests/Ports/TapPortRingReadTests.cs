@@ -22,6 +22,7 @@ public sealed unsafe class TapPortRingReadTests : IDisposable
     private readonly TapPort _port;
     private readonly PacketPool _pool = new(256, 4);
     private readonly EventFd _wake = new();
+    private readonly bool _singleBefore = IoUringBatch.SingleBuffer;
 
     public TapPortRingReadTests()
     {
@@ -35,6 +36,7 @@ public sealed unsafe class TapPortRingReadTests : IDisposable
     public void Dispose()
     {
         _port.UnbindReceive();
+        IoUringBatch.SingleBuffer = _singleBefore;
         IoUringBatch.ReleaseThread(); // the ring is the test thread's: never leave it to the next test on this thread
         _port.Dispose();
         Libc.Close(_peer);
@@ -42,9 +44,12 @@ public sealed unsafe class TapPortRingReadTests : IDisposable
         _pool.Dispose();
     }
 
-    [SkippableFact]
-    public void Frames_read_through_the_ring_arrive_in_order_with_their_headers()
+    [SkippableTheory]
+    [InlineData(true)]  // header and frame read as one buffer (IORING_OP_READ)
+    [InlineData(false)] // FASTBRIDGE_IO_URING_SINGLE=0: IORING_OP_READV of header, small buffer, spill
+    public void Frames_read_through_the_ring_arrive_in_order_with_their_headers(bool singleBuffer)
     {
+        IoUringBatch.SingleBuffer = singleBuffer;
         Bind();
         var sent = new List<byte[]>();
         for (int i = 0; i < 40; i++)
@@ -65,9 +70,12 @@ public sealed unsafe class TapPortRingReadTests : IDisposable
         Assert.InRange(_port.ArmedReads, 1, TapPort.MaxArmedReads); // armed for the next frames, more than one after a run
     }
 
-    [SkippableFact]
-    public void Long_frames_land_whole_in_a_large_buffer_whichever_read_takes_them()
+    [SkippableTheory]
+    [InlineData(true)]  // header and frame read as one buffer (IORING_OP_READ)
+    [InlineData(false)] // FASTBRIDGE_IO_URING_SINGLE=0: IORING_OP_READV of header, small buffer, spill
+    public void Long_frames_land_whole_in_a_large_buffer_whichever_read_takes_them(bool singleBuffer)
     {
+        IoUringBatch.SingleBuffer = singleBuffer;
         Bind();
         // Small frames first, so several reads are armed when the long ones come (some spill into the port's large
         // buffer, the others into their own spill area and are copied).
@@ -95,9 +103,12 @@ public sealed unsafe class TapPortRingReadTests : IDisposable
         Assert.Equal(_pool.LargeCount, _pool.LargeAvailable + 1); // only the one the port keeps rented ahead
     }
 
-    [SkippableFact]
-    public void Unbinding_with_reads_armed_returns_every_buffer_and_counts_frames_read_but_not_received()
+    [SkippableTheory]
+    [InlineData(true)]  // header and frame read as one buffer (IORING_OP_READ)
+    [InlineData(false)] // FASTBRIDGE_IO_URING_SINGLE=0: IORING_OP_READV of header, small buffer, spill
+    public void Unbinding_with_reads_armed_returns_every_buffer_and_counts_frames_read_but_not_received(bool singleBuffer)
     {
+        IoUringBatch.SingleBuffer = singleBuffer;
         Bind();
         for (int i = 0; i < 8; i++)
         {
