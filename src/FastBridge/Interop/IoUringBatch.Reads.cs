@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace FastBridge.Interop;
 
 /// <summary>
-/// Reads kept armed in the worker's ring: a port queues readv operations (<see cref="QueueReadv"/>), they go to the
+/// Reads kept armed in the worker's ring: a port queues reads (<see cref="QueueRead"/>, <see cref="QueueReadv"/>), they go to the
 /// kernel with the next io_uring_enter the thread makes (a write burst's, or <see cref="Flush"/> once per pass), and
 /// their completions are handed back to the port (<see cref="IRingReader.OnReadComplete"/>) whenever the thread
 /// reaps: <see cref="ReapReads"/> reads the completion queue in shared memory, no system call.
@@ -13,8 +13,9 @@ namespace FastBridge.Interop;
 /// <para>
 /// How a read completes: a read queued while frames wait is done inline in the io_uring_enter that submits it. One
 /// queued on an empty TAP is parked on the fd's wait queue; when a frame arrives the kernel queues task work to this
-/// thread (the default mode: no COOP_TASKRUN, no DEFER_TASKRUN), which interrupts it wherever it runs, reads the frame
-/// into the buffers and posts the completion. So a spinning worker sees frames in user memory with no system call, and
+/// thread, which reads the frame into the buffer and posts the completion: with COOP_TASKRUN (the default) the kernel
+/// flags it (IORING_SQ_TASKRUN) instead of interrupting the thread, and <see cref="ReapReads"/> runs it (see
+/// <see cref="s_setupFlagChoices"/>). So a spinning worker sees frames in user memory with at most one system call, and
 /// a worker asleep in epoll_wait is woken by the task work itself and by the eventfd registered here
 /// (<see cref="RegisterWakeFd"/>), which the worker keeps quiet while awake through IORING_CQ_EVENTFD_DISABLED
 /// (<see cref="AllowWake"/>): a completion signals it only while the worker sleeps. All of a thread's reads run in that

@@ -27,8 +27,10 @@ namespace FastBridge.Ports;
 /// a large buffer when it completes.
 /// </para>
 /// <para>
-/// Each armed read holds a small pool buffer, its own virtio-net header scratch and its own iovecs (native memory of
-/// the port, stable while it is armed). Completions arrive in frame order (see <see cref="IoUringBatch"/>), are queued
+/// Each armed read is one buffer, header right in front of the frame (IORING_OP_READ: no iovec for the kernel to
+/// import): the port's large buffer (the header in its headroom) or the read's slot of the spill area, from where the
+/// frame is copied into the small pool buffer the read holds. With <c>FASTBRIDGE_IO_URING_SINGLE=0</c> it is a readv of
+/// its own header scratch, its small buffer and a spill piece (iovecs in native memory of the port, stable while armed). Completions arrive in frame order (see <see cref="IoUringBatch"/>), are queued
 /// per port in that order and delivered in it. Accounting: every completion is a frame delivered, a frame dropped under a
 /// named counter (oversize, no large buffer, bad offload, port down when the port is gone or removed), or a read that
 /// carried no frame (cancelled, or failed: <see cref="RxErrors"/>, a deleted device sets the port Gone).
