@@ -10,8 +10,9 @@ namespace FastBridge.Tests.Ports;
 /// <summary>
 /// TapPort's batched receive (reads armed in the thread's io_uring, <c>TapPort.BatchRead.cs</c>), over a SOCK_SEQPACKET
 /// socketpair standing in for the TAP (one record is one frame, as one TAP read is): frames arrive in order with their
-/// headers, long ones whole, every read buffer goes back to the pool when the port is unbound with reads armed, and
-/// a frame a read had taken but nobody received is counted.
+/// headers, long ones whole, every read buffer goes back to the pool when the port is unbound with reads armed,
+/// a frame a read had taken but nobody received is counted, and a run of super-frames is read with readv, in order,
+/// until the port has been idle a while and arms its ring again.
 /// </summary>
 public sealed unsafe class TapPortRingReadTests : IDisposable
 {
