@@ -223,7 +223,7 @@ public sealed unsafe partial class TapPort : IRingReader
         ring.Delivered(taken);
         if (taken > 0)
         {
-            _depth = spilled ? 1 : _armed + _doneCount == 0 ? Math.Min(MaxArmedReads, armedBefore * 2) : Math.Max(1, taken);
+            _depth = spilled ? DepthAfterSpill : _armed + _doneCount == 0 ? Math.Min(MaxArmedReads, armedBefore * 2) : Math.Max(1, taken);
         }
 
         if (State != PortState.Gone)

@@ -16,11 +16,42 @@ public sealed unsafe partial class TapPort
     private const string ReasonReadNoDeviceOrAddress = "device gone (read: ENXIO)";
     private const string ReasonReceivedAgain = "link up again (frame received)";
 
+    /// <summary>
+    /// Empty receive calls in a row after which a port that left its ring for a stream of super-frames
+    /// (<see cref="_readsByReadv"/>) arms its ring reads again; 0 keeps super-frames in the ring, one read at a time.
+    /// FASTBRIDGE_TAP_STREAM_READV sets it (perf/README.md, "TCP over TAP against Open vSwitch").
+    /// </summary>
+    private static readonly int s_streamReadvCalls =
+        int.TryParse(Environment.GetEnvironmentVariable("FASTBRIDGE_TAP_STREAM_READV"), out int calls) && calls >= 0 ? calls : 64;
+
+    /// <summary>
+    /// True while a port whose reads are armed in a ring reads with readv instead: entered once a super-frame came
+    /// through the ring and every armed read has completed (the ring arms none after a super-frame,
+    /// <see cref="DepthAfterSpill"/>), left after <see cref="s_streamReadvCalls"/> empty calls in a row. A TCP stream's
+    /// super-frames then come off the queue all at once, until EAGAIN, and go out as one batch, instead of one read
+    /// per pass: its receiver is woken and its ACKs are sent once per batch, not once per super-frame. Small frames
+    /// (a 64 B flood, a ping-pong) never spill, so they keep the ring's reads.
+    /// </summary>
+    private bool _readsByReadv;
+
+    /// <summary>Receive calls in a row that found nothing while <see cref="_readsByReadv"/>.</summary>
+    private int _emptyReadvCalls;
+
+    /// <summary>Reads the ring keeps armed after a read that spilled: none when super-frames go to readv, else one.</summary>
+    private static int DepthAfterSpill => s_streamReadvCalls > 0 ? 0 : 1;
+
     protected internal override int Receive(PacketPool pool, Span<Packet> burst)
     {
-        if (_readRing is { } ring)
+        if (_readRing is { } ring && !_readsByReadv)
         {
-            return ReceiveFromRing(ring, pool, burst); // TapPort.BatchRead.cs
+            int received = ReceiveFromRing(ring, pool, burst); // TapPort.BatchRead.cs
+            if (_depth == 0 && _armed == 0 && _doneCount == 0 && _readRing is not null)
+            {
+                _readsByReadv = true; // nothing armed, nothing waiting: readv cannot overtake a read in flight
+                _emptyReadvCalls = 0;
+            }
+
+            return received;
         }
 
         if (State == PortState.Gone)
@@ -134,6 +165,16 @@ public sealed unsafe partial class TapPort
         {
             // The kernel only transmits on an interface that is up, so a frame from it means the link is back.
             SetState(PortState.Up, ReasonReceivedAgain);
+        }
+
+        if (_readsByReadv)
+        {
+            _emptyReadvCalls = count > 0 ? 0 : _emptyReadvCalls + 1;
+            if (_emptyReadvCalls >= s_streamReadvCalls)
+            {
+                _readsByReadv = false; // the stream has stopped: the next call arms one read in the ring again
+                _depth = 1;
+            }
         }
 
         return count;

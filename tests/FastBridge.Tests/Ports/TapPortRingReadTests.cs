@@ -10,8 +10,9 @@ namespace FastBridge.Tests.Ports;
 /// <summary>
 /// TapPort's batched receive (reads armed in the thread's io_uring, <c>TapPort.BatchRead.cs</c>), over a SOCK_SEQPACKET
 /// socketpair standing in for the TAP (one record is one frame, as one TAP read is): frames arrive in order with their
-/// headers, long ones whole, every read buffer goes back to the pool when the port is unbound with reads armed, and
-/// a frame a read had taken but nobody received is counted.
+/// headers, long ones whole, every read buffer goes back to the pool when the port is unbound with reads armed,
+/// a frame a read had taken but nobody received is counted, and a run of super-frames is read with readv, in order,
+/// until the port has been idle a while and arms its ring again.
 /// </summary>
 public sealed unsafe class TapPortRingReadTests : IDisposable
 {
@@ -136,6 +137,43 @@ public sealed unsafe class TapPortRingReadTests : IDisposable
         Assert.True(EndToEnd.WaitFor(() => _port.Receive(_pool, burst) == 1, s_timeout));
         Assert.Equal(61, burst[0].Length);
         burst[0].Release();
+    }
+
+    [SkippableFact]
+    public void A_run_of_super_frames_is_read_with_readv_in_order_and_the_ring_is_armed_again_once_it_stops()
+    {
+        Bind();
+        SendFrame(Filler(60, 1));
+        ReceiveUntil(1);
+        Assert.True(_port.ArmedReads >= 1);
+
+        // A stream: long frames with short ones (its other packets) between them. The first long frame comes through
+        // the ring, which then arms nothing more; once no read is in flight the port reads the rest with readv.
+        var sent = new List<byte[]>();
+        for (int i = 0; i < 12; i++)
+        {
+            sent.Add(i % 3 == 2 ? Filler(70 + i, (byte)i) : Filler(9000 + (i * 100), (byte)(0x40 + i)));
+            SendFrame(sent[^1]);
+        }
+
+        List<(byte[] Frame, OffloadInfo Offload)> got = ReceiveUntil(sent.Count, keepCapacity: true);
+
+        Assert.Equal(sent, got.Select(g => g.Frame));
+        Assert.Equal(0, _port.ArmedReads);
+        Assert.True(_port.ReadsBatched); // still bound to the ring, reading with readv for now
+        Assert.Equal(0, _port.RxNoLargeBuffer);
+
+        // No more frames: after a run of empty calls the port arms a read in its ring again.
+        var burst = new Packet[4];
+        for (int calls = 0; calls < 10_000 && _port.ArmedReads == 0; calls++)
+        {
+            Assert.Equal(0, _port.Receive(_pool, burst));
+            IoUringBatch.Current!.Flush();
+        }
+
+        Assert.Equal(1, _port.ArmedReads);
+        SendFrame(Filler(61, 0x78));
+        Assert.Equal(61, ReceiveUntil(1)[0].Frame.Length);
     }
 
     [Fact]
