@@ -6,7 +6,7 @@ namespace FastBridge.Tests.Infrastructure;
 /// <summary>
 /// A started bridge with in-memory ports p0..pN-1, frame helpers, and condition waits: the "config" of a scenario.
 /// </summary>
-internal sealed class BridgeHarness : IDisposable
+internal sealed partial class BridgeHarness : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 

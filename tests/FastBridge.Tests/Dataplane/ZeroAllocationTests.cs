@@ -28,35 +28,20 @@ public sealed class ZeroAllocationTests
         byte[] frame = BridgeHarness.Frame(b, a, 64);
 
         Pump(h, frame, 200_000); // warm-up: JIT tiers, first-use allocations
-        long workersBefore = WorkerAllocations(h);
-        long injectorBefore = GC.GetAllocatedBytesForCurrentThread();
-        long moved = Pump(h, frame, Frames);
-        long injector = GC.GetAllocatedBytesForCurrentThread() - injectorBefore;
-        long[] passes = h.Bridge.Workers.Select(w => w.Passes).ToArray();
-        foreach (var worker in h.Bridge.Workers)
+        long moved = 0;
+        long injector = 0;
+        long workers = WorkerAllocations.During(h.Bridge, () =>
         {
-            worker.Wake(); // each samples its allocation count at the top of a pass: wait for one after the last frame
-        }
-
-        Assert.True(EndToEnd.WaitFor(() => h.Bridge.Workers.Select((w, i) => w.Passes > passes[i] + 1).All(b => b), BridgeHarness.Timeout));
-        long workers = WorkerAllocations(h) - workersBefore;
+            long injectorBefore = GC.GetAllocatedBytesForCurrentThread();
+            moved = Pump(h, frame, Frames);
+            injector = GC.GetAllocatedBytesForCurrentThread() - injectorBefore;
+        });
 
         // Exactly zero on the dataplane threads and on the thread that injected and took every frame. (Process-wide
         // totals also see the test runner's and timers' threads, so they are not the measure here.)
         Assert.Equal(Frames, moved);
         Assert.True(workers == 0, $"the worker threads allocated {workers} bytes while moving {Frames} frames");
         Assert.True(injector == 0, $"the injecting thread allocated {injector} bytes for {Frames} frames");
-    }
-
-    private static long WorkerAllocations(BridgeHarness h)
-    {
-        long sum = 0;
-        foreach (var worker in h.Bridge.Workers)
-        {
-            sum += worker.AllocatedBytes;
-        }
-
-        return sum;
     }
 
     /// <summary>Injects <paramref name="count"/> frames on p0 and takes them off p1, bounded in time.</summary>

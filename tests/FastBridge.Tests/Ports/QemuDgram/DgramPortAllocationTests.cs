@@ -24,16 +24,7 @@ public sealed class DgramPortAllocationTests
         rig.Harness.Drain(1);
 
         Pump(rig, peer, Frames / 10); // warm-up: JIT tiers, first-use allocations
-        long before = WorkerAllocations(rig);
-        Assert.Equal(Frames, Pump(rig, peer, Frames));
-        long[] passes = rig.Bridge.Workers.Select(w => w.Passes).ToArray();
-        foreach (var worker in rig.Bridge.Workers)
-        {
-            worker.Wake(); // each samples its allocation count at the top of a pass
-        }
-
-        Assert.True(EndToEnd.WaitFor(() => rig.Bridge.Workers.Select((w, i) => w.Passes > passes[i] + 1).All(b => b), DgramRig.Timeout));
-        long allocated = WorkerAllocations(rig) - before;
+        long allocated = WorkerAllocations.During(rig.Bridge, () => Assert.Equal(Frames, Pump(rig, peer, Frames)));
         Assert.True(allocated == 0, $"the worker threads allocated {allocated} bytes for {Frames} frames each way through a dgram port");
         rig.AssertAccounted();
     }
@@ -42,39 +33,12 @@ public sealed class DgramPortAllocationTests
     private static long Pump(DgramRig rig, DgramPeer peer, int count)
     {
         byte[] up = DgramRig.Frame(to: 20, from: 10);
-        byte[] down = DgramRig.Frame(to: 10, from: 20);
-        var p0 = rig.Harness.Ports[0];
-        long done = 0;
-        long deadline = Environment.TickCount64 + 120_000;
-        while (done < count && Environment.TickCount64 < deadline)
+        return RoundTrips.Pump(rig.Harness.Ports[0], count, Batch, () =>
         {
             for (int i = 0; i < Batch; i++)
             {
                 peer.Send(up);
-                Assert.True(p0.TryInject(down));
             }
-
-            int taken = 0;
-            int received = 0;
-            while ((taken < Batch || received < Batch) && Environment.TickCount64 < deadline)
-            {
-                while (taken < Batch && p0.TryTake(out Packet packet))
-                {
-                    packet.Release();
-                    taken++;
-                }
-
-                if (received < Batch && peer.Receive(TimeSpan.FromMilliseconds(1)) is not null)
-                {
-                    received++;
-                }
-            }
-
-            done += Math.Min(taken, received);
-        }
-
-        return done;
+        }, DgramRig.Frame(to: 10, from: 20), () => peer.Receive(TimeSpan.FromMilliseconds(1)) is not null);
     }
-
-    private static long WorkerAllocations(DgramRig rig) => rig.Bridge.Workers.Sum(w => w.AllocatedBytes);
 }

@@ -1,4 +1,3 @@
-using FastBridge.Frames;
 using FastBridge.Ports;
 using FastBridge.Ports.QemuDgram;
 using FastBridge.Tests.Infrastructure;
@@ -29,7 +28,7 @@ internal sealed class DgramRig : IDisposable
     /// <summary>Broadcasts <see cref="Join"/> sent so far (usually one per join).</summary>
     public long JoinFrames { get; private set; }
 
-    public PortCounters Counters(string name) => Bridge.ReadCounters().Ports.Single(p => p.Name == name);
+    public PortCounters Counters(string name) => Harness.Counters(name);
 
     /// <summary>A peer that sends one broadcast from station <paramref name="station"/>; waits until the port is up and has learned it.</summary>
     public DgramPeer Join(int station = 10, string? ownPath = null)
@@ -56,20 +55,13 @@ internal sealed class DgramRig : IDisposable
         return peer;
     }
 
-    /// <summary>Waits until rx = forwarded + ingress drops and tx-offered = tx + egress drops on every port, and d0 received at least <paramref name="dgramRx"/>.</summary>
-    public void AssertAccounted(long dgramRx = 0)
-    {
-        bool balanced = EndToEnd.WaitFor(() => Bridge.ReadCounters().Ports.All(Balanced) && Counters("d0").RxFrames >= dgramRx, Timeout);
-        Assert.True(balanced, string.Join("\n", Bridge.ReadCounters().Ports.Select(p =>
-            $"{p.Name}: rx {p.RxFrames} fwd {p.Forwarded} in-drops {p.IngressDrops} offered {p.TxOffered} tx {p.TxFrames} out-drops {p.EgressDrops}")));
-    }
+    /// <summary>Waits until every port's books balance and d0 received at least <paramref name="dgramRx"/>.</summary>
+    public void AssertAccounted(long dgramRx = 0) => Harness.AssertAccounted("d0", dgramRx);
 
-    private static bool Balanced(PortCounters p) => p.RxFrames == p.Forwarded + p.IngressDrops && p.TxOffered == p.TxFrames + p.EgressDrops;
+    /// <summary>A 64-byte (or <paramref name="length"/>) frame from station <paramref name="from"/> to station <paramref name="to"/>.</summary>
+    public static byte[] Frame(int to, int from, int length = 64, byte mark = 0) => BridgeHarness.StationFrame(to, from, length, mark);
 
-    public static byte[] Frame(int to, int from, int length = 64, byte mark = 0) =>
-        BridgeHarness.Frame(Stations.Address(to), Stations.Address(from), length, mark);
-
-    public static byte[] Broadcast(int from, int length = 64) => BridgeHarness.Frame(MacAddress.Broadcast, Stations.Address(from), length);
+    public static byte[] Broadcast(int from, int length = 64) => BridgeHarness.StationBroadcast(from, length);
 
     public void Dispose()
     {

@@ -35,16 +35,7 @@ public sealed class StreamPortAllocationTests
         var windows = new List<long>();
         for (int window = 0; window < 3 && (windows.Count == 0 || windows[^1] != 0); window++)
         {
-            long before = WorkerAllocations(rig);
-            Assert.Equal(Frames, Pump(rig, peer, Frames));
-            long[] passes = rig.Bridge.Workers.Select(w => w.Passes).ToArray();
-            foreach (var worker in rig.Bridge.Workers)
-            {
-                worker.Wake(); // each samples its allocation count at the top of a pass
-            }
-
-            Assert.True(EndToEnd.WaitFor(() => rig.Bridge.Workers.Select((w, i) => w.Passes > passes[i] + 1).All(b => b), StreamRig.Timeout));
-            windows.Add(WorkerAllocations(rig) - before);
+            windows.Add(WorkerAllocations.During(rig.Bridge, () => Assert.Equal(Frames, Pump(rig, peer, Frames))));
         }
 
         Assert.True(windows[^1] == 0,
@@ -56,39 +47,7 @@ public sealed class StreamPortAllocationTests
     private static long Pump(StreamRig rig, StreamPeer peer, int count)
     {
         byte[] up = StreamPeer.Framed([.. Enumerable.Repeat(StreamRig.Frame(to: 20, from: 10), Batch)]);
-        byte[] down = StreamRig.Frame(to: 10, from: 20);
-        var p0 = rig.Harness.Ports[0];
-        long done = 0;
-        long deadline = Environment.TickCount64 + 120_000;
-        while (done < count && Environment.TickCount64 < deadline)
-        {
-            peer.SendRaw(up);
-            for (int i = 0; i < Batch; i++)
-            {
-                Assert.True(p0.TryInject(down));
-            }
-
-            int taken = 0;
-            int received = 0;
-            while ((taken < Batch || received < Batch) && Environment.TickCount64 < deadline)
-            {
-                while (taken < Batch && p0.TryTake(out Packet packet))
-                {
-                    packet.Release();
-                    taken++;
-                }
-
-                if (received < Batch && peer.ReceiveFrame(TimeSpan.FromMilliseconds(1)) is not null)
-                {
-                    received++;
-                }
-            }
-
-            done += Math.Min(taken, received);
-        }
-
-        return done;
+        return RoundTrips.Pump(rig.Harness.Ports[0], count, Batch, () => peer.SendRaw(up), StreamRig.Frame(to: 10, from: 20),
+            () => peer.ReceiveFrame(TimeSpan.FromMilliseconds(1)) is not null);
     }
-
-    private static long WorkerAllocations(StreamRig rig) => rig.Bridge.Workers.Sum(w => w.AllocatedBytes);
 }

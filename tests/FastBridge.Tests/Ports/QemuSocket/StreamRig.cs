@@ -1,4 +1,3 @@
-using FastBridge.Frames;
 using FastBridge.Ports;
 using FastBridge.Ports.QemuSocket;
 using FastBridge.Tests.Infrastructure;
@@ -28,7 +27,7 @@ internal sealed class StreamRig : IDisposable
 
     public Bridge Bridge => Harness.Bridge;
 
-    public PortCounters Counters(string name) => Bridge.ReadCounters().Ports.Single(p => p.Name == name);
+    public PortCounters Counters(string name) => Harness.Counters(name);
 
     /// <summary>Connects a peer and waits until the port is up.</summary>
     public StreamPeer Connect()
@@ -43,21 +42,13 @@ internal sealed class StreamRig : IDisposable
         Assert.True(EndToEnd.WaitFor(() => Port.State == PortState.LinkDown, Timeout), "port still up after its peer left");
     }
 
-    /// <summary>Waits until rx = forwarded + ingress drops and tx-offered = tx + egress drops on every port, and both are at least the minimums.</summary>
-    public void AssertAccounted(long streamRx = 0)
-    {
-        bool balanced = EndToEnd.WaitFor(() => Bridge.ReadCounters().Ports.All(Balanced) && Counters("s0").RxFrames >= streamRx, Timeout);
-        Assert.True(balanced, string.Join("\n", Bridge.ReadCounters().Ports.Select(p =>
-            $"{p.Name}: rx {p.RxFrames} fwd {p.Forwarded} in-drops {p.IngressDrops} offered {p.TxOffered} tx {p.TxFrames} out-drops {p.EgressDrops}")));
-    }
-
-    private static bool Balanced(PortCounters p) => p.RxFrames == p.Forwarded + p.IngressDrops && p.TxOffered == p.TxFrames + p.EgressDrops;
+    /// <summary>Waits until every port's books balance and s0 received at least <paramref name="streamRx"/>.</summary>
+    public void AssertAccounted(long streamRx = 0) => Harness.AssertAccounted("s0", streamRx);
 
     /// <summary>A 64-byte (or <paramref name="length"/>) frame from station <paramref name="from"/> to station <paramref name="to"/>.</summary>
-    public static byte[] Frame(int to, int from, int length = 64, byte mark = 0) =>
-        BridgeHarness.Frame(Stations.Address(to), Stations.Address(from), length, mark);
+    public static byte[] Frame(int to, int from, int length = 64, byte mark = 0) => BridgeHarness.StationFrame(to, from, length, mark);
 
-    public static byte[] Broadcast(int from, int length = 64) => BridgeHarness.Frame(MacAddress.Broadcast, Stations.Address(from), length);
+    public static byte[] Broadcast(int from, int length = 64) => BridgeHarness.StationBroadcast(from, length);
 
     public void Dispose()
     {
