@@ -10,7 +10,9 @@ public sealed partial class VhostUserPort
 {
     /// <summary>
     /// Puts frames into the buffers the guest posted on its RX ring (several per frame with MRG_RXBUF): the avail
-    /// index is read once, the used index published once, the guest interrupted at most once (only if it asked).
+    /// index is read once, the burst's descriptors fetched ahead, every chain walked and reserved before any frame is
+    /// written (DPDK's vhost batches its small copies the same way), the used index published once, the guest
+    /// interrupted at most once (only if it asked).
     /// </summary>
     protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
     {
@@ -71,10 +73,32 @@ public sealed partial class VhostUserPort
 
         ushort oldUsed = q.LastUsed;
         Span<byte> header = stackalloc byte[12];
-        for (int i = 0; i < frames.Length; i++)
+        // The descriptors of the chains this burst will take (one each, usually), fetched in the background first.
+        for (int i = 0, n = Math.Min(Math.Min(frames.Length, available), MaxBurst); i < n; i++)
         {
-            DropReason reason = PutFrame(device, q, frames[i], header, ref available);
-            outcome[i] = reason;
+            q.PrefetchDescriptor(q.AvailEntry((ushort)(q.LastAvail + i)));
+        }
+
+        for (int start = 0; start < frames.Length; start += MaxBurst)
+        {
+            // 1. Every frame's chain walked and reserved (used entry filled); a single-buffer chain is written in step
+            // 2, so that the loads of the burst's descriptors do not wait behind the stores of the frames before them.
+            ReadOnlySpan<Packet> part = frames.Slice(start, Math.Min(MaxBurst, frames.Length - start));
+            Span<nint> targets = _targets.AsSpan(0, part.Length);
+            for (int i = 0; i < part.Length; i++)
+            {
+                outcome[start + i] = PutFrame(device, q, part[i], header, ref available, out targets[i]);
+            }
+
+            // 2. The deferred writes: header and frame, one copy each.
+            int headerLength = device.HeaderLength;
+            for (int i = 0; i < part.Length; i++)
+            {
+                if (targets[i] != 0)
+                {
+                    WriteWhole(targets[i], part[i], headerLength);
+                }
+            }
         }
 
         if (q.LastUsed != oldUsed)
@@ -87,8 +111,9 @@ public sealed partial class VhostUserPort
         }
     }
 
-    private DropReason PutFrame(VhostUserDevice device, Virtqueue q, Packet frame, Span<byte> header, ref ushort available)
+    private DropReason PutFrame(VhostUserDevice device, Virtqueue q, Packet frame, Span<byte> header, ref ushort available, out nint target)
     {
+        target = 0;
         if (available == 0)
         {
             return DropReason.NoGuestBuffer;
@@ -102,7 +127,7 @@ public sealed partial class VhostUserPort
         }
 
         int headerLength = device.HeaderLength;
-        if (TryPutWhole(device, q, frame, offload, headerLength))
+        if (TryReserveWhole(device, q, frame, headerLength, out target))
         {
             return Consume(q, 1, ref available, DropReason.None);
         }
@@ -160,10 +185,11 @@ public sealed partial class VhostUserPort
 
     /// <summary>
     /// The usual case, one chain of one buffer with room for header and frame (DPDK and Linux post receive buffers so):
-    /// header and frame written straight into it, the used entry filled. False, with nothing consumed, for anything
-    /// else (a longer chain, a buffer too small, a malformed chain): the general path then walks it again and decides.
+    /// the chain is walked, its used entry filled and its buffer returned in <paramref name="target"/>, to be written
+    /// by <see cref="WriteWhole"/> before the used index is published. False, with nothing consumed, for anything else
+    /// (a longer chain, a buffer too small, a malformed chain): the general path then walks it again and decides.
     /// </summary>
-    private unsafe bool TryPutWhole(VhostUserDevice device, Virtqueue q, Packet frame, OffloadInfo offload, int headerLength)
+    private bool TryReserveWhole(VhostUserDevice device, Virtqueue q, Packet frame, int headerLength, out nint target)
     {
         uint head = q.AvailEntry(q.LastAvail);
         int length = frame.Length;
@@ -171,19 +197,30 @@ public sealed partial class VhostUserPort
             _headerSegments, out int count, out ulong room);
         if (error != WalkError.None || count != 1 || room < (ulong)(headerLength + length))
         {
+            target = 0;
             return false;
         }
 
-        byte* target = (byte*)_headerSegments[0].Address;
+        target = _headerSegments[0].Address;
+        q.PutUsed(q.LastUsed, head, (uint)(headerLength + length));
+        return true;
+    }
+
+    /// <summary>
+    /// Header and frame into the buffer <see cref="TryReserveWhole"/> reserved (translated and checked to hold both,
+    /// still mapped: the same pass of the worker).
+    /// </summary>
+    private static unsafe void WriteWhole(nint buffer, Packet frame, int headerLength)
+    {
+        byte* target = (byte*)buffer;
+        OffloadInfo offload = frame.Pool.OffloadsSeen ? frame.Offload : default;
         Unsafe.WriteUnaligned(target, offload); // the header's first 10 bytes: all zero for an ordinary frame
         if (headerLength == 12)
         {
             Unsafe.WriteUnaligned(target + 10, (ushort)1); // num_buffers: this one chain
         }
 
-        Unsafe.CopyBlockUnaligned(target + headerLength, frame.Pointer, (uint)length);
-        q.PutUsed(q.LastUsed, head, (uint)(headerLength + length));
-        return true;
+        Unsafe.CopyBlockUnaligned(target + headerLength, frame.Pointer, (uint)frame.Length);
     }
 
     /// <summary>Not enough buffers posted: give the chains back untouched (nothing was published) and drop the frame.</summary>

@@ -15,9 +15,10 @@ namespace FastBridge.Ports.VhostUser;
 /// (guest TX ring) and <see cref="Transmit"/> (guest RX ring). The worker sees the device only through
 /// <see cref="_live"/>, published when both rings are ready.
 /// Grace point: before any message changes memory or rings, the control thread unpublishes (<see cref="Quiesce"/>):
-/// it clears <see cref="_live"/>, issues a full fence and waits until the worker is outside Receive/Transmit; the
-/// worker sets <see cref="_inside"/>, fences, then reads <see cref="_live"/> (a Dekker handshake, the same rule as
-/// the DataplaneView grace period, scoped to this port). So an unmap, a ring stop or a disconnect never leaves the
+/// it clears <see cref="_live"/>, issues a process-wide barrier and waits until the worker is outside Receive/Transmit;
+/// the worker sets <see cref="_inside"/>, then reads <see cref="_live"/> (an asymmetric Dekker handshake: the fence
+/// is paid by the rare control message, not by every burst; the same rule as the DataplaneView grace period, scoped
+/// to this port). So an unmap, a ring stop or a disconnect never leaves the
 /// worker reading unmapped memory. The worker never blocks inside, so the wait is at most one burst.
 /// Waiting: <see cref="PollFd"/> is an epoll fd of the port's own holding the TX ring's kick eventfd, so kick fds can
 /// come and go with connections without touching the worker's epoll set.
@@ -25,10 +26,14 @@ namespace FastBridge.Ports.VhostUser;
 /// </remarks>
 public sealed partial class VhostUserPort : Port
 {
+    /// <summary>Frames Transmit reserves before it writes them (<c>BridgeOptions.BurstSize</c>'s bound; a longer span goes in parts).</summary>
+    private const int MaxBurst = 256;
+
     private readonly VhostUserDevice _device;
     private readonly Epoll _kicks = new(4);
     private readonly BufferSegment[] _segments = new BufferSegment[DescriptorWalker.MaxSegments];
     private readonly BufferSegment[] _headerSegments = new BufferSegment[DescriptorWalker.MaxSegments];
+    private readonly nint[] _targets = new nint[MaxBurst];   // Transmit: per frame, the guest buffer still to write (0: done)
     private VhostUserDevice? _live;
     private int _inside;
     private int _watchedKick = -1;
@@ -78,11 +83,15 @@ public sealed partial class VhostUserPort : Port
     /// <summary>MACs learned behind a frontend that left are forgotten (a rebooted VM may come back elsewhere).</summary>
     protected internal override bool ForgetsStationsWhenDown => true;
 
-    /// <summary>Worker side of the grace handshake: announce, fence, then read the published device.</summary>
+    /// <summary>
+    /// Worker side of the grace handshake: announce, then read the published device. No fence between the two: the
+    /// control side's process-wide barrier (<see cref="Quiesce"/>) orders them (an asymmetric Dekker handshake), so the
+    /// worker's Receive and Transmit, four calls per pass, each save a full fence that would wait for the previous
+    /// burst's stores into guest memory to drain (perf/RESULTS.md, "vhost-user: the ring walk batched").
+    /// </summary>
     private VhostUserDevice? Enter()
     {
         Volatile.Write(ref _inside, 1);
-        Interlocked.MemoryBarrier();
         VhostUserDevice? live = Volatile.Read(ref _live);
         if (live is null)
         {
@@ -94,11 +103,18 @@ public sealed partial class VhostUserPort : Port
 
     private void Leave() => Volatile.Write(ref _inside, 0);
 
-    /// <summary>Control side: take the device away from the dataplane and wait until the worker let go of it.</summary>
+    /// <summary>
+    /// Control side: take the device away from the dataplane and wait until the worker let go of it. The process-wide
+    /// barrier makes every thread of the process run a full fence between the clearing of <see cref="_live"/> and the
+    /// read of <see cref="_inside"/> (membarrier(2), or the runtime's fallback): either the worker's announcement in
+    /// <see cref="Enter"/> is visible to that read (we wait), or the worker's read of <see cref="_live"/> comes after
+    /// the barrier and sees null. The JIT emits the worker's volatile store and load in program order (x64: plain
+    /// moves, no reordering of volatile accesses); the hardware's store-load reordering is what the barrier covers.
+    /// </summary>
     private void Quiesce()
     {
         Volatile.Write(ref _live, null);
-        Interlocked.MemoryBarrier();
+        Interlocked.MemoryBarrierProcessWide();
         var spin = default(SpinWait);
         while (Volatile.Read(ref _inside) != 0)
         {
