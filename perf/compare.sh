@@ -17,7 +17,7 @@
 #               perf/compare.sh SECTION    one port kind's section, perf/compare.d/SECTION.sh (ls perf/compare.d);
 #                                          without SECTION: the TAP section below
 # Environment: REPS, DURATION (s per load), RTT_DURATION (s, default min(DURATION,5)),
-#              LOADS (subset of "frames tcp rtt", default all three: the others are left out of the run),
+#              LOADS (subset of "frames tcp rtt", spaces or commas, default all three; an unknown name is an error),
 #              SWITCHES (space separated subset of: fastbridge fastbridge-w1 kernel ovs ovs-tso vde tapfwd tapfwd-vnet;
 #              tapfwd-vnet is the C floor with FastBridge's virtio-net header and offloads),
 #              OUT (report path, default perf/RESULTS.md), KEEP_RAW=1 (keep the raw TSV and the run's metadata next to the report;

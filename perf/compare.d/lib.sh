@@ -11,6 +11,15 @@
 # h1 and h2 send on), WORK (a fresh /tmp folder), RAW (raw TSV: rep, switch, metric, value), LOG, and the exit trap.
 
 lib_init() {  # lib_init TAG; the run's length: QUICK=1 (1 rep of 3 s) or REPS (3) x DURATION (10 s), RTT_DURATION
+  LOADS=${LOADS:-frames tcp rtt}
+  LOADS=${LOADS//,/ }       # "frames rtt" or "frames,rtt"; a name the sections do not know is an error, not an empty run
+  local load
+  for load in $LOADS; do
+    case $load in
+      frames | tcp | rtt) ;;
+      *) echo "LOADS: unknown load '$load' (a subset of: frames tcp rtt, separated by spaces or commas)" >&2; exit 2 ;;
+    esac
+  done
   QUICK=${QUICK:-0}
   if [ "$QUICK" = 1 ]; then
     REPS=${REPS:-1}
@@ -334,7 +343,7 @@ measure_rtt() {  # sockperf ping-pong --full-rtt p50/p99 over RTT_DURATION s (pi
 
 # ---------------------------------------------------------------------------------------------------------------
 # Run: interleaved repetitions (rep 1 of every switch, then rep 2, ...), each switch set up and torn down per rep
-wants() { case " ${LOADS:-frames tcp rtt} " in *" $1 "*) return 0 ;; esac; return 1; }  # LOADS: a subset of "frames tcp rtt"
+wants() { case " $LOADS " in *" $1 "*) return 0 ;; esac; return 1; }  # LOADS (set by lib_init): a subset of "frames tcp rtt"
 
 run_interleaved() {  # uses REPS, SWITCHES and the section's available / setup_switch; sets ELAPSED, LOAD_*, STARTED_AT
   LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
