@@ -197,7 +197,7 @@ public sealed unsafe class TapPortTests
                 Assert.Contains("tcp-segmentation-offload: on", FastBridge.Cli.Demo.NetworkNamespace.Run("ethtool", $"-k {name}"), StringComparison.Ordinal);
             }
 
-            using TapPort plain = TapPort.Open(name, new TapPortOptions { Offloads = false });
+            using TapPort plain = OpenOnceFree(name, new TapPortOptions { Offloads = false });
             Assert.False(plain.AcceptsOffloads);
             Assert.Contains("tcp-segmentation-offload: off", FastBridge.Cli.Demo.NetworkNamespace.Run("ethtool", $"-k {name}"), StringComparison.Ordinal);
         }
@@ -205,6 +205,32 @@ public sealed unsafe class TapPortTests
         {
             FastBridge.Cli.Demo.NetworkNamespace.TryRun("ip", $"tuntap del mode tap name {name}");
         }
+    }
+
+    /// <summary>
+    /// Opens a persistent TAP that a port of this process just closed. A process that another test forks at that moment
+    /// holds a copy of the closed fd until it execs (O_CLOEXEC closes it only then), so the single queue may stay
+    /// attached for a moment (EBUSY): wait until it is free, bounded.
+    /// </summary>
+    private static TapPort OpenOnceFree(string name, TapPortOptions options)
+    {
+        TapPort? port = null;
+        TapException? last = null;
+        bool opened = EndToEnd.WaitFor(() =>
+        {
+            try
+            {
+                port = TapPort.Open(name, options);
+                return true;
+            }
+            catch (TapException e) when (e.Errno == Errno.EBUSY)
+            {
+                last = e;
+                return false;
+            }
+        }, TimeSpan.FromSeconds(5));
+        Assert.True(opened, $"the TAP stayed busy for 5 s after its port closed: {last?.Message}");
+        return port!;
     }
 
     [SkippableFact]
