@@ -38,6 +38,8 @@ cleanup() {
   rm -rf "$DIR" /var/run/dpdk/fbvp"$SUF"* "$HUGEDIR"/fbvp"$SUF"* 2>/dev/null || true
 }
 trap cleanup EXIT
+# shellcheck source=vhost-user-loop.sh
+. "$(dirname "$0")/vhost-user-loop.sh"
 
 if [ "$SWITCH" = fastbridge ]; then
   FASTBRIDGE=${FASTBRIDGE:-$ROOT/src/FastBridge.Cli/bin/Release/net10.0/fastbridge}
@@ -57,22 +59,10 @@ for _ in $(seq 300); do [ -S "$DIR/s1.sock" ] && break; sleep 0.1; done
 [ -S "$DIR/s1.sock" ] || { echo "the switch did not create its sockets"; tail "$OUTDIR/switch.log"; exit 1; }
 if [ "$SWITCH" = floor ]; then SW_PID=$(pgrep -f "fbvp${SUF}f" | head -1); fi
 
-mkfifo "$DIR/gen.in"
-stdbuf -oL taskset -c "$GEN_CPU" dpdk-testpmd --lcores "0@$GEN_CPU,1@$GEN_CPU" --main-lcore 1 --file-prefix="fbvp${SUF}g" \
-  --no-pci --single-file-segments -m 256 \
-  --vdev "net_virtio_user0,path=$DIR/s0.sock,queues=1,mac=02:00:00:00:00:01" \
-  --vdev "net_virtio_user1,path=$DIR/s1.sock,queues=1,mac=02:00:00:00:00:02" \
-  -- -i --forward-mode=io --nb-cores=1 --total-num-mbufs=8192 \
-  --eth-peer=0,02:00:00:00:00:02 --eth-peer=1,02:00:00:00:00:01 <"$DIR/gen.in" >"$OUTDIR/gen.log" 2>&1 &
-GEN_PID=$!
-exec {GEN_FD}>"$DIR/gen.in"
-for _ in $(seq 600); do grep -q '^testpmd> ' "$OUTDIR/gen.log" 2>/dev/null && break; sleep 0.1; done
+loop_frontend_start "$DIR" "$OUTDIR/gen.log" "fbvp${SUF}g"
 gen() { echo "$1" >&"$GEN_FD"; }
 if [ "$SWITCH" = fastbridge ]; then  # both ports up (the frontend's rings published) before any frame is sent
-  for _ in $(seq 300); do
-    [ "$("$FASTBRIDGE" port list --control "$DIR/ctl.sock" 2>/dev/null | grep -c ' up ')" = 2 ] && break
-    sleep 0.1
-  done
+  loop_ports_up "$FASTBRIDGE" "$DIR/ctl.sock"
 fi
 sleep 1
 rx_total() {  # frames testpmd received on both ports so far (every one crossed the switch once)

@@ -36,6 +36,8 @@ stop_run() {
   if [ -n "$DIR" ]; then rm -rf "$DIR" /var/run/dpdk/fbvt"$SUF"* "$HUGEDIR"/fbvt"$SUF"* 2>/dev/null || true; fi
 }
 trap stop_run EXIT
+# shellcheck source=vhost-user-loop.sh
+. "$(dirname "$0")/vhost-user-loop.sh"
 
 one_run() {  # one_run ROUND BINARY: prints the per-second rates
   local round=$1 bin=$2 rtt="-"
@@ -45,20 +47,8 @@ one_run() {  # one_run ROUND BINARY: prints the per-second rates
     --name "fbvt$SUF" --control "$DIR/ctl.sock" >"$DIR/switch.log" 2>&1 </dev/null &
   SW_PID=$!
   for _ in $(seq 300); do [ -S "$DIR/s1.sock" ] && break; sleep 0.1; done
-  mkfifo "$DIR/gen.in"
-  stdbuf -oL taskset -c "$GEN_CPU" dpdk-testpmd --lcores "0@$GEN_CPU,1@$GEN_CPU" --main-lcore 1 --file-prefix="fbvt${SUF}g" \
-    --no-pci --single-file-segments -m 256 \
-    --vdev "net_virtio_user0,path=$DIR/s0.sock,queues=1,mac=02:00:00:00:00:01" \
-    --vdev "net_virtio_user1,path=$DIR/s1.sock,queues=1,mac=02:00:00:00:00:02" \
-    -- -i --forward-mode=io --nb-cores=1 --total-num-mbufs=8192 \
-    --eth-peer=0,02:00:00:00:00:02 --eth-peer=1,02:00:00:00:00:01 <"$DIR/gen.in" >"$DIR/gen.log" 2>&1 &
-  GEN_PID=$!
-  exec {GEN_FD}>"$DIR/gen.in"
-  for _ in $(seq 600); do grep -q '^testpmd> ' "$DIR/gen.log" 2>/dev/null && break; sleep 0.1; done
-  for _ in $(seq 300); do
-    [ "$("$bin" port list --control "$DIR/ctl.sock" 2>/dev/null | grep -c ' up ')" = 2 ] && break
-    sleep 0.1
-  done
+  loop_frontend_start "$DIR" "$DIR/gen.log" "fbvt${SUF}g"
+  loop_ports_up "$bin" "$DIR/ctl.sock"
   echo "set txpkts $SIZE" >&"$GEN_FD"
   echo "start tx_first $BURSTS" >&"$GEN_FD"
   sleep "$WARMUP"
