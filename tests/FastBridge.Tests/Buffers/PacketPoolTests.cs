@@ -62,19 +62,8 @@ public sealed class PacketPoolTests
             Assert.Equal(index, again.Index); // LIFO: the one still in this core's cache
             again.Release();
 
-            var held = new Packet[300]; // more than a cache holds (4096 / 64 = 64): the shared list takes the overflow
-            for (int i = 0; i < held.Length; i++)
-            {
-                Assert.True(pool.TryRent(64, out held[i]));
-            }
-
-            Assert.Equal(4096 - 300, pool.SmallAvailable);
-            foreach (Packet packet in held)
-            {
-                packet.Release();
-            }
-
-            Assert.Equal(4096, pool.SmallAvailable); // cached ones included
+            // More than a cache holds (4096 / 64 = 64): the shared list takes the overflow.
+            AssertRentedAndReturned(pool, size: 64, count: 300, () => pool.SmallAvailable, total: 4096);
         });
         Assert.Equal(4096, pool.SmallAvailable);
 
@@ -108,19 +97,8 @@ public sealed class PacketPoolTests
             next.Release();
             other.Release();
 
-            var held = new Packet[20]; // more than a cache holds: the overflow goes to the shared list
-            for (int i = 0; i < held.Length; i++)
-            {
-                Assert.True(pool.TryRent(65536, out held[i]));
-            }
-
-            Assert.Equal(64 - 20, pool.LargeAvailable);
-            foreach (Packet packet in held)
-            {
-                packet.Release();
-            }
-
-            Assert.Equal(64, pool.LargeAvailable); // cached ones included
+            // More than a cache holds: the overflow goes to the shared list.
+            AssertRentedAndReturned(pool, size: 65536, count: 20, () => pool.LargeAvailable, total: 64);
         });
         Assert.Equal(64, pool.LargeAvailable);
 
@@ -156,5 +134,23 @@ public sealed class PacketPoolTests
         thread.Start();
         thread.Join();
         Assert.Null(failure);
+    }
+
+    /// <summary>Rents <paramref name="count"/> buffers of <paramref name="size"/> on this thread, checks what is left, releases them all and checks every one is available again (cached ones included).</summary>
+    private static void AssertRentedAndReturned(PacketPool pool, int size, int count, Func<int> available, int total)
+    {
+        var held = new Packet[count];
+        for (int i = 0; i < held.Length; i++)
+        {
+            Assert.True(pool.TryRent(size, out held[i]));
+        }
+
+        Assert.Equal(total - count, available());
+        foreach (Packet packet in held)
+        {
+            packet.Release();
+        }
+
+        Assert.Equal(total, available());
     }
 }

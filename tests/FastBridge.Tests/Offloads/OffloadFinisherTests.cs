@@ -121,26 +121,6 @@ public sealed class OffloadFinisherTests
 
         protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome) => outcome.Clear();
     }
-
-    /// <summary>A port that accepts offloads and records each frame with its metadata.</summary>
-    private sealed class OffloadSinkPort(string name) : Port(name)
-    {
-        public ConcurrentQueue<(byte[] Frame, OffloadInfo Info)> Received { get; } = new();
-
-        public override bool AcceptsOffloads => true;
-
-        protected internal override int Receive(PacketPool pool, Span<Packet> burst) => 0;
-
-        protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
-        {
-            foreach (Packet frame in frames)
-            {
-                Received.Enqueue((frame.Span.ToArray(), frame.Offload));
-            }
-
-            outcome.Clear();
-        }
-    }
 }
 
 /// <summary>Finishing and segmenting allocate nothing per frame once the finisher exists.</summary>

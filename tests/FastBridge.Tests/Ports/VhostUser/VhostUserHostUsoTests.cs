@@ -8,6 +8,8 @@ using FastBridge.Ports;
 using FastBridge.Ports.VhostUser;
 using FastBridge.Tests.Infrastructure;
 
+using FastBridge.Tests.Offloads;
+
 namespace FastBridge.Tests.Ports.VhostUser;
 
 /// <summary>
@@ -24,7 +26,7 @@ public sealed class VhostUserHostUsoTests : IDisposable
     private readonly string _folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"fb-vhu-{Guid.NewGuid():N}"[..16])).FullName;
     private readonly Bridge _bridge = new(new BridgeOptions { Workers = 1, StormLimit = 0, PoolFrames = 1024 });
     private readonly VhostUserPort _guest;
-    private readonly OffloadSink _tapLike = new("tap");
+    private readonly OffloadSinkPort _tapLike = new("tap");
     private readonly MemoryPort _plain = new("mem");
 
     public VhostUserHostUsoTests()
@@ -194,24 +196,4 @@ public sealed class VhostUserHostUsoTests : IDisposable
     }
 
     private PortCounters Counters(string name) => _bridge.ReadCounters()[name]!;
-
-    /// <summary>A port that takes offloads, as a TAP with a virtio-net header and TUN_F_USO4/6 does, and records each frame with its metadata.</summary>
-    private sealed class OffloadSink(string name) : Port(name)
-    {
-        public ConcurrentQueue<(byte[] Frame, OffloadInfo Info)> Received { get; } = new();
-
-        public override bool AcceptsOffloads => true;
-
-        protected internal override int Receive(PacketPool pool, Span<Packet> burst) => 0;
-
-        protected internal override void Transmit(ReadOnlySpan<Packet> frames, Span<DropReason> outcome)
-        {
-            foreach (Packet frame in frames)
-            {
-                Received.Enqueue((frame.Span.ToArray(), frame.Offload));
-            }
-
-            outcome.Clear();
-        }
-    }
 }
