@@ -11,8 +11,10 @@
 # and cache misses are not available, CPU time and samples are.
 # Usage (root): perf/vhost-user-profile.sh   Environment: SWITCH (fastbridge | floor), SIZE (64), WARMUP (2),
 #   WINDOW (4), BURSTS (8), SWITCH_CPU (0), GEN_CPU (1), OUTDIR (a fresh /tmp folder), FASTBRIDGE (binary; default:
-#   the Release build of src/FastBridge.Cli, built if missing). Hugepages must be set up (perf/compare.sh vhost-user
-#   does it). Run it under the benchmark lock like any benchmark.
+#   the Release build of src/FastBridge.Cli, built if missing), ANNOTATE (FastBridge only, a count N: a 4th window
+#   whose samples perf/jit-annotate.py puts on the instructions of the N hottest JIT-compiled methods, read from the
+#   running process: OUTDIR/annotate-K.txt). Hugepages must be set up (perf/compare.sh vhost-user does it). Run it
+#   under the benchmark lock like any benchmark.
 set -euo pipefail
 SWITCH=${SWITCH:-fastbridge}
 SIZE=${SIZE:-64}
@@ -112,7 +114,15 @@ print(f'plain: {f / dt / 1e6:.3f} Mpps, switch CPU {100 * ($c1 - $c0) / 1e9 / dt
   r1=$(rx_total)
   echo "perf record window: $((r1 - r0)) frames; top symbols (self):"
   perf report -i "$OUTDIR/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null \
-    | grep -v '^#' | grep '%' | head -40
+    | grep -v '^#' | grep '%' | head -40 || true   # head closes the pipe early: not a failure (pipefail)
+  # 4. instruction level: the hottest JIT-compiled methods' code read from the running process, samples per instruction
+  if [ -n "${ANNOTATE:-}" ] && [ "$SWITCH" = fastbridge ]; then
+    r0=$(rx_total)
+    perf record -F 4999 -p "$SW_PID" -o "$OUTDIR/perf.flat.data" -- sleep "$WINDOW" >/dev/null 2>&1
+    r1=$(rx_total)
+    echo "annotate window: $((r1 - r0)) frames"
+    python3 "$(dirname "$0")/jit-annotate.py" "$OUTDIR/perf.flat.data" "$SW_PID" "$OUTDIR" "$ANNOTATE" || true
+  fi
 } | tee "$OUTDIR/summary.txt"
 if [ "$SWITCH" = fastbridge ]; then
   "$FASTBRIDGE" stats --control "$DIR/ctl.sock" >"$OUTDIR/fastbridge-stats.txt" 2>&1 || true

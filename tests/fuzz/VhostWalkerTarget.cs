@@ -20,7 +20,8 @@ namespace FastBridge.Fuzz;
 /// <para>
 /// Invariants (a violation throws, which AFL records as a crash): the walker does not throw and ends; it returns the
 /// same verdict as the reference; on success the same segments in the same order, each wholly inside one region of
-/// the buffer, their lengths summing to the total; on failure no segment beyond the budget.
+/// the buffer, their lengths summing to the total; on failure no segment beyond the budget. The ring walks' fast path
+/// (<see cref="RingCopy.WholeBuffer"/>) takes a chain only where the walker finds exactly that one segment.
 /// </para>
 /// <para>
 /// A device-readable chain that walked is then copied as the port's Receive copies it (<see cref="CheckCopy"/>: the
@@ -70,6 +71,16 @@ internal static partial class VhostWalkerTarget
         {
             throw new InvalidOperationException($"walker says {error}, the reference {reference} (size {size}, head {head}, indirect {indirectAllowed}, writes {deviceWrites}, budget {budget})");
         }
+
+        // The ring walks' fast path (a chain of one plain descriptor, no loop) must agree with the walker wherever it
+        // takes a chain: the walker finds exactly that one segment there. Its prefetch hint must not fault either.
+        nint whole = RingCopy.WholeBuffer(memory, host + TableOffset, size, head, deviceWrites, out uint wholeLength);
+        if (whole != 0 && (error != WalkError.None || count != 1 || segments[0].Address != whole || segments[0].Length != wholeLength))
+        {
+            throw new InvalidOperationException($"the fast path took {wholeLength} bytes at {whole - host}, the walker says {error} with {count} segments");
+        }
+
+        RingCopy.PrefetchBuffer(memory, host + TableOffset, size, head);
 
         if (count < 0 || count > budget)
         {

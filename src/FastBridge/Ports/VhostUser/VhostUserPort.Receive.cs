@@ -53,12 +53,30 @@ public sealed partial class VhostUserPort
         int count = Math.Min(pending, burst.Length);
         int received = 0;
         ushort oldUsed = q.LastUsed;
-        for (int i = 0; i < count; i++)
+        // Per burst, not per frame: the ring and the memory in locals (the stores into guest memory below would make
+        // the JIT load the fields again), and the buffers PrefetchAhead frames on started loading before their turn.
+        GuestMemory memory = device.Memory;
+        nint table = q.Desc;
+        uint size = q.Size;
+        bool indirect = device.Indirect;
+        int headerLength = device.HeaderLength;
+        ushort slot = q.LastAvail;
+        ushort used = q.LastUsed;
+        for (int i = 0; i < Math.Min(count, PrefetchAhead); i++)
         {
-            uint head = q.AvailEntry(q.LastAvail);
-            q.LastAvail++;
-            DropReason reason = TakeFrame(device, q, head, pool, out Packet packet);
-            q.PutUsed(q.LastUsed++, head, 0);
+            RingCopy.PrefetchBuffer(memory, table, size, q.AvailEntry((ushort)(slot + i)));
+        }
+
+        for (int i = 0; i < count; i++, slot++, used++)
+        {
+            if (i + PrefetchAhead < count)
+            {
+                RingCopy.PrefetchBuffer(memory, table, size, q.AvailEntry((ushort)(slot + PrefetchAhead)));
+            }
+
+            uint head = q.AvailEntry(slot);
+            DropReason reason = RingCopy.ChainToPacket(memory, table, size, head, indirect, headerLength, pool, _segments, out Packet packet);
+            q.PutUsed(used, head, 0);
             if (reason == DropReason.None)
             {
                 burst[received++] = packet;
@@ -69,6 +87,8 @@ public sealed partial class VhostUserPort
             }
         }
 
+        q.LastAvail = slot;
+        q.LastUsed = used;
         q.PublishUsed();
         if (q.GuestWantsInterrupt(oldUsed))
         {
@@ -103,7 +123,4 @@ public sealed partial class VhostUserPort
             Leave();
         }
     }
-
-    private DropReason TakeFrame(VhostUserDevice device, Virtqueue q, uint head, PacketPool pool, out Packet packet) =>
-        RingCopy.ChainToPacket(device.Memory, q.Desc, q.Size, head, device.Indirect, device.HeaderLength, pool, _segments, out packet);
 }

@@ -73,6 +73,10 @@ public sealed partial class VhostUserPort
 
         ushort oldUsed = q.LastUsed;
         Span<byte> header = stackalloc byte[12];
+        GuestMemory memory = device.Memory;  // per burst: the stores into guest memory would make the JIT reload fields
+        nint table = q.Desc;
+        uint size = q.Size;
+        int headerLength = device.HeaderLength;
         // The descriptors of the chains this burst will take (one each, usually), fetched in the background first.
         for (int i = 0, n = Math.Min(Math.Min(frames.Length, available), MaxBurst); i < n; i++)
         {
@@ -87,11 +91,30 @@ public sealed partial class VhostUserPort
             Span<nint> targets = _targets.AsSpan(0, part.Length);
             for (int i = 0; i < part.Length; i++)
             {
-                outcome[start + i] = PutFrame(device, q, part[i], header, ref available, out targets[i]);
+                Packet frame = part[i];
+                if (available != 0 && (!frame.Pool.OffloadsSeen || frame.Offload.IsNone))
+                {
+                    // The usual case inline: a chain of one descriptor with room for header and frame (WholeBuffer),
+                    // reserved; anything else (or a frame with offload metadata) goes to PutFrame, which walks it.
+                    uint head = q.AvailEntry(q.LastAvail);
+                    uint need = (uint)(headerLength + frame.Length);
+                    nint whole = RingCopy.WholeBuffer(memory, table, size, head, deviceWrites: true, out uint room);
+                    if (whole != 0 && room >= need)
+                    {
+                        q.PutUsed(q.LastUsed, head, need);
+                        q.LastAvail++;
+                        q.LastUsed++;
+                        available--;
+                        targets[i] = whole;
+                        outcome[start + i] = DropReason.None;
+                        continue;
+                    }
+                }
+
+                outcome[start + i] = PutFrame(device, q, frame, header, ref available, out targets[i]);
             }
 
             // 2. The deferred writes: header and frame, one copy each.
-            int headerLength = device.HeaderLength;
             for (int i = 0; i < part.Length; i++)
             {
                 if (targets[i] != 0)
@@ -213,14 +236,22 @@ public sealed partial class VhostUserPort
     private static unsafe void WriteWhole(nint buffer, Packet frame, int headerLength)
     {
         byte* target = (byte*)buffer;
-        OffloadInfo offload = frame.Pool.OffloadsSeen ? frame.Offload : default;
-        Unsafe.WriteUnaligned(target, offload); // the header's first 10 bytes: all zero for an ordinary frame
+        if (frame.Pool.OffloadsSeen)
+        {
+            Unsafe.WriteUnaligned(target, frame.Offload); // the header's first 10 bytes
+        }
+        else
+        {
+            Unsafe.WriteUnaligned(target, 0UL); // an ordinary frame: all zero
+            Unsafe.WriteUnaligned(target + 8, (ushort)0);
+        }
+
         if (headerLength == 12)
         {
             Unsafe.WriteUnaligned(target + 10, (ushort)1); // num_buffers: this one chain
         }
 
-        Unsafe.CopyBlockUnaligned(target + headerLength, frame.Pointer, (uint)frame.Length);
+        SmallCopy.Copy(target + headerLength, frame.Pointer, (uint)frame.Length);
     }
 
     /// <summary>Not enough buffers posted: give the chains back untouched (nothing was published) and drop the frame.</summary>

@@ -29,6 +29,12 @@ public sealed partial class VhostUserPort : Port
     /// <summary>Frames Transmit reserves before it writes them (<c>BridgeOptions.BurstSize</c>'s bound; a longer span goes in parts).</summary>
     private const int MaxBurst = 256;
 
+    /// <summary>
+    /// Receive starts loading the guest buffer of the frame this many places ahead of the one it copies (A/B at 64 B,
+    /// perf/RESULTS.md "vhost-user: the ring walks' fast path": 0, 2, 4, 8, 16 tried; 4 best, 8-16 no better).
+    /// </summary>
+    private const int PrefetchAhead = 4;
+
     private readonly VhostUserDevice _device;
     private readonly Epoll _kicks = new(4);
     private readonly BufferSegment[] _segments = new BufferSegment[DescriptorWalker.MaxSegments];
