@@ -162,6 +162,33 @@ internal static unsafe class RingCopy
     }
 
     /// <summary>
+    /// Header and frame into one guest buffer already checked to hold both (<see cref="WholeBuffer"/> with its length
+    /// compared, or a walk of one segment): the port's Transmit writes the buffers it reserved so, before it publishes
+    /// the used index. The header: the frame's offload metadata (zero for an ordinary frame), num_buffers 1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PacketToBuffer(nint buffer, Packet frame, int headerLength)
+    {
+        byte* target = (byte*)buffer;
+        if (frame.Pool.OffloadsSeen)
+        {
+            Unsafe.WriteUnaligned(target, frame.Offload); // the header's first 10 bytes
+        }
+        else
+        {
+            Unsafe.WriteUnaligned(target, 0UL); // an ordinary frame: all zero, without the 10-byte struct's stack copy
+            Unsafe.WriteUnaligned(target + 8, (ushort)0);
+        }
+
+        if (headerLength == 12)
+        {
+            Unsafe.WriteUnaligned(target + 10, (ushort)1); // num_buffers: this one chain
+        }
+
+        SmallCopy.Copy(target + headerLength, frame.Pointer, (uint)frame.Length);
+    }
+
+    /// <summary>
     /// Writes a zeroed 12-byte header (num_buffers 1) and <paramref name="packet"/> into the device-writable chain at
     /// <paramref name="head"/>; returns the bytes written, or -1 when the chain is malformed or too small.
     /// </summary>

@@ -119,7 +119,7 @@ public sealed partial class VhostUserPort
             {
                 if (targets[i] != 0)
                 {
-                    WriteWhole(targets[i], part[i], headerLength);
+                    RingCopy.PacketToBuffer(targets[i], part[i], headerLength);
                 }
             }
         }
@@ -209,7 +209,7 @@ public sealed partial class VhostUserPort
     /// <summary>
     /// The usual case, one chain of one buffer with room for header and frame (DPDK and Linux post receive buffers so):
     /// the chain is walked, its used entry filled and its buffer returned in <paramref name="target"/>, to be written
-    /// by <see cref="WriteWhole"/> before the used index is published. False, with nothing consumed, for anything else
+    /// by <see cref="RingCopy.PacketToBuffer"/> before the used index is published. False, with nothing consumed, for anything else
     /// (a longer chain, a buffer too small, a malformed chain): the general path then walks it again and decides.
     /// </summary>
     private bool TryReserveWhole(VhostUserDevice device, Virtqueue q, Packet frame, int headerLength, out nint target)
@@ -227,31 +227,6 @@ public sealed partial class VhostUserPort
         target = _headerSegments[0].Address;
         q.PutUsed(q.LastUsed, head, (uint)(headerLength + length));
         return true;
-    }
-
-    /// <summary>
-    /// Header and frame into the buffer <see cref="TryReserveWhole"/> reserved (translated and checked to hold both,
-    /// still mapped: the same pass of the worker).
-    /// </summary>
-    private static unsafe void WriteWhole(nint buffer, Packet frame, int headerLength)
-    {
-        byte* target = (byte*)buffer;
-        if (frame.Pool.OffloadsSeen)
-        {
-            Unsafe.WriteUnaligned(target, frame.Offload); // the header's first 10 bytes
-        }
-        else
-        {
-            Unsafe.WriteUnaligned(target, 0UL); // an ordinary frame: all zero
-            Unsafe.WriteUnaligned(target + 8, (ushort)0);
-        }
-
-        if (headerLength == 12)
-        {
-            Unsafe.WriteUnaligned(target + 10, (ushort)1); // num_buffers: this one chain
-        }
-
-        SmallCopy.Copy(target + headerLength, frame.Pointer, (uint)frame.Length);
     }
 
     /// <summary>Not enough buffers posted: give the chains back untouched (nothing was published) and drop the frame.</summary>
