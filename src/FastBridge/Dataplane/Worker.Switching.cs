@@ -61,6 +61,7 @@ internal sealed partial class Worker
         Switching.MacTable table = view.Table;
         PortSlot?[] slots = view.Slots;
         Span<int> verdicts = _verdicts.AsSpan(0, n);
+        BurstMemo memo = default; // this burst's last unchanged source and last destination (BurstMemo.cs)
         for (int i = 0; i < verdicts.Length; i++)
         {
             ref Frames.FrameInfo frame = ref _infos[i];
@@ -70,8 +71,8 @@ internal sealed partial class Worker
                 continue;
             }
 
-            Learn(table, ref frame, inId, c);
-            verdicts[i] = Decide(table, slots, ref frame, inId);
+            Learn(table, ref frame, inId, c, ref memo);
+            verdicts[i] = Decide(table, slots, ref frame, inId, ref memo);
         }
     }
 
