@@ -30,8 +30,13 @@ internal sealed partial class Worker
             return;
         }
 
+        memo.Learned(key, LearnAndCount(table, source, vlan, inId, c));
+    }
+
+    /// <summary>Asks the table and counts its answer.</summary>
+    private static LearnResult LearnAndCount(MacTable table, ulong source, int vlan, int inId, CounterBlock c)
+    {
         LearnResult result = table.Learn(source, (ushort)vlan, inId);
-        memo.Learned(key, result);
         switch (result)
         {
             case LearnResult.Learned:
@@ -55,5 +60,7 @@ internal sealed partial class Worker
                 c[Counter.Flaps]++;
                 break;
         }
+
+        return result;
     }
 }
