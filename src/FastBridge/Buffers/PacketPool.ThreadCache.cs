@@ -170,6 +170,39 @@ public sealed unsafe partial class PacketPool
         ReturnSmallSlow(cache, index);
     }
 
+    /// <summary>
+    /// Releases one reference of each of <paramref name="frames"/> (all of this pool), as <see cref="Release"/> does one
+    /// by one, with the calling thread's cache read once for the whole burst: a thread-static read is a runtime helper
+    /// call per frame otherwise (perf/RESULTS.md, "engmemo").
+    /// </summary>
+    internal void ReleaseAll(ReadOnlySpan<Packet> frames)
+    {
+        ThreadCache? cache = s_threadCache;
+        int[]? items = cache is not null && cache.Pool == this ? cache.Items : null;
+        for (int i = 0; i < frames.Length; i++)
+        {
+            int index = frames[i].Index;
+            if (!DropReference(index))
+            {
+                continue;
+            }
+
+            if (index >= _smallCount)
+            {
+                ReturnLarge(index);
+            }
+            else if (items is not null && cache!.Count < items.Length)
+            {
+                items[cache.Count] = index;
+                Volatile.Write(ref cache.Count, cache.Count + 1);
+            }
+            else
+            {
+                ReturnSmallSlow(cache, index);
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ReturnSmallSlow(ThreadCache? cache, int index)
     {

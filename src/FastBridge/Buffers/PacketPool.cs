@@ -208,6 +208,24 @@ public sealed unsafe partial class PacketPool : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Release(int index)
     {
+        if (DropReference(index))
+        {
+            // Never full: each list holds at most its own buffers (a double release fails fast, never enqueues twice).
+            if (index < _smallCount)
+            {
+                ReturnSmall(index);
+            }
+            else
+            {
+                ReturnLarge(index);
+            }
+        }
+    }
+
+    /// <summary>Drops one reference of buffer <paramref name="index"/>; true when it was the last (the buffer is free).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool DropReference(int index)
+    {
         // The last holder (count 1, the usual unicast case) needs no atomic: nobody else holds a reference that could
         // add or drop one concurrently (DPDK's rte_pktmbuf_prefree_seg does the same). The store of 0 precedes the
         // free-list publish, so a later renter's store of 1 wins; a second release still sees 0 and fails fast below.
@@ -223,22 +241,12 @@ public sealed unsafe partial class PacketPool : IDisposable
             left = Interlocked.Decrement(ref references);
         }
 
-        if (left == 0)
-        {
-            // Never full: each list holds at most its own buffers (a double release makes the count negative and fails fast below, never enqueues twice).
-            if (index < _smallCount)
-            {
-                ReturnSmall(index);
-            }
-            else
-            {
-                ReturnLarge(index);
-            }
-        }
-        else if (left < 0)
+        if (left < 0)
         {
             ThrowHelper.FailFast("packet released more often than referenced");
         }
+
+        return left == 0;
     }
 
     public void Dispose()

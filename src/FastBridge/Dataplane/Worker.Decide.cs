@@ -17,23 +17,37 @@ internal sealed partial class Worker
     /// <summary>
     /// A known unicast destination on another port that still forwards goes to that port; one on the ingress port is
     /// dropped (<see cref="DropReason.SamePort"/>); everything else (broadcast, multicast, unknown or gone
-    /// destination) floods.
+    /// destination) floods. The lookup is <paramref name="memo"/>'s when an earlier frame of this burst asked it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Decide(MacTable table, PortSlot?[] slots, ref FrameInfo frame, int inId)
+    private static int Decide(MacTable table, PortSlot?[] slots, ref FrameInfo frame, int inId, ref BurstMemo memo)
     {
         if (frame.Class != FrameClass.Unicast)
         {
             return Verdict.Flood;
         }
 
-        int dst = table.Lookup(frame.Destination, frame.VlanId);
+        int dst = LookUp(table, frame.Destination, frame.VlanId, ref memo);
         if (dst == inId)
         {
             return Verdict.Drop(DropReason.SamePort);
         }
 
         return (uint)dst < (uint)slots.Length && slots[dst] is { Forwarding: true } ? dst : Verdict.Flood;
+    }
+
+    /// <summary>The port <paramref name="destination"/> in <paramref name="vlan"/> is behind (-1: unknown), from <paramref name="memo"/> when it has it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LookUp(MacTable table, ulong destination, int vlan, ref BurstMemo memo)
+    {
+        ulong key = MacWords.MakeKey(destination, (ushort)vlan);
+        if (!memo.TryGetDestination(key, out int dst))
+        {
+            dst = table.Lookup(destination, (ushort)vlan);
+            memo.LookedUp(key, dst);
+        }
+
+        return dst;
     }
 
     /// <summary>A verdict is one int: a port id (&gt;= 0), <see cref="Flood"/>, or a drop reason encoded below -1.</summary>

@@ -190,21 +190,23 @@ internal sealed partial class Worker
             CaptureSent(port.Id, frames, outcome, captureTime, c);
         }
 
+        long sent = 0, sentBytes = 0; // counted once per call, not per frame
         for (int i = 0; i < frames.Length; i++)
         {
             if (outcome[i] == DropReason.None)
             {
-                c[Counter.TxFrames]++;
-                c[Counter.TxBytes] += frames[i].Length;
+                sent++;
+                sentBytes += frames[i].Length;
             }
             else
             {
                 c.Drop(outcome[i]);
             }
-
-            frames[i].Release();
         }
 
+        c[Counter.TxFrames] += sent;
+        c[Counter.TxBytes] += sentBytes;
+        _pool.ReleaseAll(frames); // every frame here is from _pool
         frames.Clear();
     }
 

@@ -8,18 +8,36 @@ namespace FastBridge.Dataplane;
 /// <summary>
 /// Stage 2, learn: the frame's source MAC (in its VLAN) is now behind the ingress port. The table's defences (table
 /// full, per-port limit, flap detection) answer with a <see cref="LearnResult"/>, counted here; whatever it says, the
-/// frame itself goes on to the decision.
+/// frame itself goes on to the decision. Within a burst, a source learned already with nothing changed is not asked
+/// again (<see cref="BurstMemo"/>).
 /// </summary>
 internal sealed partial class Worker
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Learn(MacTable table, ref FrameInfo frame, int inId, CounterBlock c) => Learn(table, frame.Source, frame.VlanId, inId, c);
+    private static void Learn(MacTable table, ref FrameInfo frame, int inId, CounterBlock c, ref BurstMemo memo) =>
+        Learn(table, frame.Source, frame.VlanId, inId, c, ref memo);
 
-    /// <summary>Learns <paramref name="source"/> in <paramref name="vlan"/> (the VLAN the ingress port put the frame in).</summary>
+    /// <summary>
+    /// Learns <paramref name="source"/> in <paramref name="vlan"/> (the VLAN the ingress port put the frame in), unless
+    /// <paramref name="memo"/> says an earlier frame of this burst learned it and changed nothing (<see cref="BurstMemo"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Learn(MacTable table, ulong source, int vlan, int inId, CounterBlock c)
+    private static void Learn(MacTable table, ulong source, int vlan, int inId, CounterBlock c, ref BurstMemo memo)
     {
-        switch (table.Learn(source, (ushort)vlan, inId))
+        ulong key = MacWords.MakeKey(source, (ushort)vlan);
+        if (memo.LearnsNothing(key))
+        {
+            return;
+        }
+
+        memo.Learned(key, LearnAndCount(table, source, vlan, inId, c));
+    }
+
+    /// <summary>Asks the table and counts its answer.</summary>
+    private static LearnResult LearnAndCount(MacTable table, ulong source, int vlan, int inId, CounterBlock c)
+    {
+        LearnResult result = table.Learn(source, (ushort)vlan, inId);
+        switch (result)
         {
             case LearnResult.Learned:
                 c[Counter.Learned]++;
@@ -42,5 +60,7 @@ internal sealed partial class Worker
                 c[Counter.Flaps]++;
                 break;
         }
+
+        return result;
     }
 }

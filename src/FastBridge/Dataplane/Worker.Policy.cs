@@ -32,6 +32,7 @@ internal sealed partial class Worker
         PortPolicy[] policies = view.Policies!;
         PortPolicy ingress = policies[inId];
         Span<int> verdicts = _verdicts.AsSpan(0, n);
+        BurstMemo memo = default; // keyed by the VLAN the ingress port put each frame in
         for (int i = 0; i < verdicts.Length; i++)
         {
             ref FrameInfo frame = ref _infos[i];
@@ -51,25 +52,25 @@ internal sealed partial class Worker
             _vlanOf[i] = vid;
             if (ingress.Learning)
             {
-                Learn(table, frame.Source, vid, inId, c);
+                Learn(table, frame.Source, vid, inId, c, ref memo);
             }
             else
             {
                 c[Counter.NotLearned]++;
             }
 
-            verdicts[i] = DecideWithPolicy(table, slots, policies, ref frame, vid, inId);
+            verdicts[i] = DecideWithPolicy(table, slots, policies, ref frame, vid, inId, ref memo);
         }
     }
 
-    private static int DecideWithPolicy(MacTable table, PortSlot?[] slots, PortPolicy[] policies, ref FrameInfo frame, int vid, int inId)
+    private static int DecideWithPolicy(MacTable table, PortSlot?[] slots, PortPolicy[] policies, ref FrameInfo frame, int vid, int inId, ref BurstMemo memo)
     {
         if (frame.Class != FrameClass.Unicast)
         {
             return Verdict.Flood;
         }
 
-        int dst = table.Lookup(frame.Destination, (ushort)vid);
+        int dst = LookUp(table, frame.Destination, vid, ref memo);
         if (dst == inId)
         {
             return policies[inId].Hairpin ? dst : Verdict.Drop(DropReason.SamePort);

@@ -17,9 +17,11 @@ internal sealed class ModelRig : IDisposable
     /// <summary>Ports of the bridge (and of the model).</summary>
     public const int PortCount = 4;
 
-    public ModelRig()
+    /// <param name="maxMacs">MAC table capacity (small ones make the table's defences answer).</param>
+    /// <param name="maxMacsPerPort">Learning limit per port (0: none).</param>
+    public ModelRig(int maxMacs = FastBridge.Switching.MacTable.DefaultCapacity, int maxMacsPerPort = 0)
     {
-        Bridge = new Bridge(new BridgeOptions { Workers = 1, StormLimit = 0, PoolFrames = 1024 });
+        Bridge = new Bridge(new BridgeOptions { Workers = 1, StormLimit = 0, PoolFrames = 1024, MaxMacs = maxMacs, MaxMacsPerPort = maxMacsPerPort });
         Ports = new MemoryPort[PortCount];
         for (int p = 0; p < PortCount; p++)
         {
@@ -57,9 +59,31 @@ internal sealed class ModelRig : IDisposable
     /// <summary>Switches <paramref name="frame"/> in from port <paramref name="ingress"/>; returns the copy each port still in the bridge transmitted.</summary>
     public Dictionary<int, byte[]> Switch(int ingress, byte[] frame)
     {
-        Assert.True(Bridge.Pool.TryRentCopy(frame, out Packet packet));
-        Worker.SwitchBurst(Bridge.SlotOf(Ports[ingress])!, [packet]);
         var got = new Dictionary<int, byte[]>();
+        foreach ((int p, List<byte[]> sent) in SwitchBurst(ingress, [frame]))
+        {
+            Assert.True(sent.Count == 1, $"p{p} got {sent.Count} copies");
+            got[p] = sent[0];
+        }
+
+        return got;
+    }
+
+    /// <summary>
+    /// Switches <paramref name="frames"/> in from port <paramref name="ingress"/> as one burst (at most
+    /// <see cref="BridgeOptions.BurstSize"/>); returns, per port still in the bridge that transmitted any, what it
+    /// transmitted, in order.
+    /// </summary>
+    public Dictionary<int, List<byte[]>> SwitchBurst(int ingress, byte[][] frames)
+    {
+        var packets = new Packet[frames.Length];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            Assert.True(Bridge.Pool.TryRentCopy(frames[i], out packets[i]));
+        }
+
+        Worker.SwitchBurst(Bridge.SlotOf(Ports[ingress])!, packets);
+        var got = new Dictionary<int, List<byte[]>>();
         for (int p = 0; p < Ports.Length; p++)
         {
             if (Bridge.SlotOf(Ports[p]) is not { } slot)
@@ -70,8 +94,12 @@ internal sealed class ModelRig : IDisposable
             Worker.TransmitQueued(slot);
             while (Ports[p].TryTake(out Packet sent))
             {
-                Assert.False(got.ContainsKey(p), $"p{p} got two copies");
-                got[p] = sent.Span.ToArray();
+                if (!got.TryGetValue(p, out List<byte[]>? list))
+                {
+                    got[p] = list = [];
+                }
+
+                list.Add(sent.Span.ToArray());
                 sent.Release();
             }
         }
